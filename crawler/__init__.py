@@ -1,0 +1,1 @@
+"""The Scrapy project: config-driven spiders and the extractors (page -> events)."""

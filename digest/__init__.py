@@ -1,0 +1,1 @@
+"""Subscribers and the weekly digest: building, rendering and sending."""

@@ -1,0 +1,1 @@
+"""Normalisation stages, each usable without Scrapy: clean, dates, places, tag, identify, store."""

@@ -1,0 +1,1 @@
+"""Meilisearch: index settings, the query layer, the web app and feeds."""
