@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kontext.errors import UserError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "secret", "password", "<key>"}
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """A setting is missing or wrong; the message says which and what to do."""
 
 

@@ -1,0 +1,1 @@
+"""One module per CLI command (or command group); kontext/cli.py loads them lazily."""
