@@ -101,6 +101,8 @@ class Event(Record):
 
     source: str = ""
     source_urls: list[str] = Field(default_factory=list)
+    # An identifier the source itself gives the event (iCal UID plus occurrence, JSON-LD @id).
+    source_key: str | None = None
     extraction: Extraction | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
