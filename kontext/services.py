@@ -173,7 +173,9 @@ def start_meili(settings: Settings, port: int | None = None) -> Meili:
             return Meili(url=url, key=key, managed=True, pid=process.pid)
         time.sleep(0.1)
     process.kill()
-    raise ServiceError(f"Meilisearch did not become healthy within {START_TIMEOUT:.0f}s; see {settings.home}/meili.log")
+    raise ServiceError(
+        f"Meilisearch did not become healthy within {START_TIMEOUT:.0f}s; see {settings.home}/meili.log"
+    )
 
 
 def stop_meili(settings: Settings, timeout: float = 15.0) -> bool:
