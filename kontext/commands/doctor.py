@@ -47,15 +47,14 @@ def _meili(config: Settings) -> str:
 
 
 def _index(config: Settings) -> str:
-    from kontext.services import running_meili
+    from kontext.services import Meili, running_meili
     from kontext.store import Store
     from search.index import SearchIndex
 
-    meili = running_meili(config) if config.managed_meili else None
     if config.meili_url:
-        from kontext.services import Meili
-
         meili = Meili(config.meili_url, config.meili_master_key, managed=False)
+    else:
+        meili = running_meili(config)
     if meili is None:
         return "not checked: Meilisearch is not running (`kontext services start` to check the index)"
     store = Store.from_settings(config)
