@@ -69,3 +69,7 @@ def cli(verbose: int) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

