@@ -57,6 +57,7 @@ EVENT_INDEX_SETTINGS: dict[str, Any] = {
         "source",
         "status",
         "language",
+        "first_seen_ts",
         "_geo",
     ],
     "sortableAttributes": ["start_ts", "sme_score", "_geo", "title_sort"],
@@ -139,7 +140,10 @@ def event_document(event: Event) -> dict[str, Any]:
         "free": event.price.free if event.price else None,
         "tags": event.tags,
         "source": event.source,
+        "source_urls": event.source_urls,
         "extraction": event.extraction.value if event.extraction else None,
+        "first_seen_ts": int(event.first_seen.timestamp()) if event.first_seen else None,
+        "updated_ts": int(event.updated.timestamp()) if event.updated else None,
     }
     if venue and venue.geo:
         document["_geo"] = {"lat": venue.geo.lat, "lng": venue.geo.lng}
