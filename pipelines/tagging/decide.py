@@ -1,0 +1,209 @@
+"""From matched terms, organiser kind and model scores to labels with short, readable evidence.
+
+Evidence strings are shown on the search page and in the digest, so they quote what decided:
+„Begriff: „Maschinenbau“", „Kategorie: „Nur für Fachbesucher“", „Veranstalter: IHK Hannover
+(Kammer)", „Textmodell: 82 %".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kontext.records import Audience, Tag
+from kontext.vocabulary import AudienceLabel, EventFormat, OrganizerKind
+from pipelines.tagging.config import AudienceConfig, Lexicon, OrganizerKindSpec
+from pipelines.tagging.matching import Hit
+
+MAX_EVIDENCE = 4
+
+# How much a term counts by where it stands (sectors and topics).
+FIELD_FACTOR = {"title": 1.0, "tags": 0.8, "description": 0.6, "organizer": 0.5}
+TERM_STRENGTH = 0.9  # a strong term in the title alone gives 0.9
+KIND_SECTOR_STRENGTH = 0.4  # an organiser kind's sector lean (crafts chamber -> crafts)
+
+
+@dataclass(frozen=True)
+class LabelPolicy:
+    """How terms and model combine for a multi-label dimension (sectors, topics)."""
+
+    threshold: float = 0.45
+    model_weight: float = 0.35  # share of the model score in the blend
+    model_alone: float = 0.55  # the model alone counts this fraction of its score
+    max_labels: int = 3
+
+
+SECTOR_POLICY = LabelPolicy()
+TOPIC_POLICY = LabelPolicy(threshold=0.45, model_weight=0.35, model_alone=0.55, max_labels=3)
+
+# Formats: a term in the title counts double; the model adds FORMAT_MODEL_WEIGHT x its probability.
+FORMAT_FIELD_FACTOR = {"title": 2.0, "tags": 1.0, "description": 1.0, "organizer": 0.3}
+FORMAT_MODEL_WEIGHT = 1.2
+FORMAT_DEFAULT = 0.3  # `other` when nothing speaks for a format
+
+
+@dataclass(frozen=True)
+class OrganizerInfo:
+    name: str | None
+    kind: OrganizerKind | None
+    spec: OrganizerKindSpec | None
+    detected: bool  # read from the name rather than given by the source
+
+
+def quote(hit: Hit) -> str:
+    """A hit as a short line of evidence."""
+    if hit.field == "tags":
+        return f"Kategorie: „{hit.surface}“"
+    if hit.field == "organizer":
+        return f"Veranstaltername: „{hit.surface}“"
+    return f"Begriff: „{hit.surface}“"
+
+
+def organizer_line(organizer: OrganizerInfo) -> str | None:
+    if organizer.spec is None or organizer.kind in (None, OrganizerKind.UNKNOWN):
+        return None
+    if organizer.name:
+        return f"Veranstalter: {organizer.name} ({organizer.spec.de})"
+    return f"Veranstalterart: {organizer.spec.de}"
+
+
+def model_line(score: float) -> str:
+    return f"Textmodell: {round(score * 100)} %"
+
+
+def _unique(lines: list[str]) -> list[str]:
+    seen: list[str] = []
+    for line in lines:
+        if line not in seen:
+            seen.append(line)
+    return seen[:MAX_EVIDENCE]
+
+
+def decide_labels(
+    lexicon: Lexicon,
+    hits: list[Hit],
+    model: dict[str, float],
+    policy: LabelPolicy,
+    organizer: OrganizerInfo | None = None,
+) -> list[Tag]:
+    """Sectors or topics: every label whose blended score reaches the threshold, best first."""
+    rule: dict[str, float] = {}
+    evidence: dict[str, list[tuple[float, str]]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    for hit in hits:
+        key = (hit.entry.label, hit.entry.term.casefold(), hit.field)
+        if key in seen:
+            continue
+        seen.add(key)
+        strength = TERM_STRENGTH * hit.entry.weight * FIELD_FACTOR.get(hit.field, 0.6)
+        code = hit.entry.label
+        rule[code] = 1 - (1 - rule.get(code, 0.0)) * (1 - strength)
+        evidence.setdefault(code, []).append((strength, quote(hit)))
+    if organizer is not None and organizer.spec is not None:
+        line = organizer_line(organizer)
+        for code in organizer.spec.sectors:
+            rule[code] = 1 - (1 - rule.get(code, 0.0)) * (1 - KIND_SECTOR_STRENGTH)
+            if line:
+                evidence.setdefault(code, []).append((KIND_SECTOR_STRENGTH, line))
+    tags = []
+    for label in lexicon.labels:
+        code = label.code
+        terms = rule.get(code, 0.0)
+        learned = model.get(code, 0.0)
+        if model:
+            score = max((1 - policy.model_weight) * terms + policy.model_weight * learned, policy.model_alone * learned)
+        else:
+            score = terms
+        if score < policy.threshold:
+            continue
+        lines = [line for _, line in sorted(evidence.get(code, []), key=lambda item: -item[0])]
+        if learned >= 0.5 and (not lines or terms < policy.threshold):
+            lines.append(model_line(learned))
+        tags.append(Tag(code=code, label=label.de, score=round(min(score, 1.0), 3), evidence=_unique(lines)))
+    tags.sort(key=lambda tag: -tag.score)
+    return tags[: policy.max_labels]
+
+
+def decide_format(
+    lexicon: Lexicon, hits: list[Hit], online: list[Hit], model: dict[str, float]
+) -> tuple[EventFormat, list[str]]:
+    """Exactly one format: the strongest terms, nudged by the model; online seminars become webinars."""
+    scores = {label.code: 0.0 for label in lexicon.labels}
+    evidence: dict[str, list[tuple[float, str]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for hit in hits:
+        key = (hit.entry.label, hit.entry.term.casefold())
+        if key in seen:
+            continue
+        seen.add(key)
+        strength = hit.entry.weight * FORMAT_FIELD_FACTOR.get(hit.field, 1.0)
+        scores[hit.entry.label] += strength
+        evidence.setdefault(hit.entry.label, []).append((strength, quote(hit)))
+    scores[EventFormat.OTHER.value] += FORMAT_DEFAULT
+    for code, probability in model.items():
+        if code in scores:
+            scores[code] += FORMAT_MODEL_WEIGHT * probability
+    order = [label.code for label in lexicon.labels]
+    best = max(order, key=lambda code: (scores[code], -order.index(code)))
+    lines = [line for _, line in sorted(evidence.get(best, []), key=lambda item: -item[0])]
+    if best in (EventFormat.SEMINAR, EventFormat.INFO_SESSION) and online:
+        lines = [f"Online: „{online[0].surface}“", *lines]
+        best = EventFormat.WEBINAR.value
+    if model.get(best, 0.0) >= 0.5 and len(lines) < 2:
+        lines.append(model_line(model[best]))
+    if not lines:
+        lines = ["kein Formatbegriff: Sonstiges"]
+    return EventFormat(best), _unique(lines)
+
+
+def decide_audience(
+    config: AudienceConfig,
+    hits: list[Hit],
+    event_format: EventFormat,
+    format_name: str,
+    organizer: OrganizerInfo,
+    model: dict[str, float],
+) -> Audience:
+    """One audience label and sme_score = P(sme) + ½·P(mixed) over the softmax of all totals."""
+    totals = {label: config.base.get(label, 0.0) for label in AudienceLabel}
+    evidence: dict[AudienceLabel, list[tuple[float, str]]] = {label: [] for label in AudienceLabel}
+    seen: set[tuple[int, str]] = set()
+    for hit in hits:
+        label = AudienceLabel(hit.entry.label)
+        key = (hit.entry.group, hit.field)
+        if key in seen:
+            continue
+        seen.add(key)
+        weight = hit.entry.weight * (config.title_factor if hit.field == "title" else 1.0)
+        totals[label] += weight
+        evidence[label].append((weight, quote(hit)))
+    if organizer.spec is not None:
+        line = organizer_line(organizer)
+        for label, weight in organizer.spec.audience.items():
+            totals[label] += weight
+            if line and weight > 0:
+                evidence[label].append((weight + 10, line))  # the organiser is named first
+    for label, weight in config.format_weights.get(event_format, {}).items():
+        totals[label] += weight
+        if weight >= 1.0:
+            evidence[label].append((weight, f"Format: {format_name}"))
+    if model:
+        for label in AudienceLabel:
+            totals[label] += config.model_weight * math.log(max(model.get(label.value, 0.0), 0.02))
+    top = max(totals.values())
+    exp = {label: math.exp(total - top) for label, total in totals.items()}
+    norm = sum(exp.values())
+    probability = {label: value / norm for label, value in exp.items()}
+    best = max(AudienceLabel, key=lambda label: totals[label])
+    sme_score = min(1.0, probability[AudienceLabel.SME] + 0.5 * probability[AudienceLabel.MIXED])
+    lines = [line for _, line in sorted(evidence[best], key=lambda item: -item[0])]
+    learned = model.get(best.value, 0.0)
+    if learned >= 0.5 and len(lines) < 2:
+        lines.append(model_line(learned))
+    if not lines:
+        lines = [
+            "keine Hinweise auf Fachpublikum: Öffentlichkeit"
+            if best == AudienceLabel.PUBLIC
+            else f"Grundannahme: {config.labels[best][0]}"
+        ]
+    return Audience(label=best, sme_score=round(sme_score, 3), evidence=_unique(lines))

@@ -1,0 +1,234 @@
+"""Term matching on lemmas, German compounds included.
+
+Each language has a blank spaCy pipeline whose tokens get a normalised lemma (lookup tables from
+spacy-lookups-data, lower-cased, ß → ss) in `token.norm_`; a PhraseMatcher on NORM finds every
+staff term, whatever its inflection or case. German compounds are split by our own prefix/suffix
+rules against the same terms: "Maschinenbauunternehmen" starts with "Maschinenbau", "Fachmesse"
+ends with "Messe". Within one dimension (sectors, formats, …) a longer match beats a shorter
+match it contains, so "Energieeffizienz" (a topic) is not also "Energie", and "neutral" words
+("Handelskammer") block the terms they contain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.lookups import load_lookups
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from pipelines.tagging.config import Mode
+
+MIN_COMPOUND_PART = 4  # a term this long or longer may match inside a compound
+MIN_INFIX_PART = 6  # ... and in its middle when at least this long
+MIN_REST = 3  # what is left of a compound next to a matched part
+INFLECTIONS = ("innen", "ern", "en", "er", "es", "e", "n", "s")
+SEPARATOR = "\n|\n"  # between title, description, tags and organiser: no phrase crosses it
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A term as the matcher knows it: which dimension and label it speaks for, and how strongly."""
+
+    dimension: str
+    label: str  # "" for neutral words, which only block other matches
+    weight: float
+    term: str
+    group: int = 0
+    mode: Mode = Mode.TERM
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One term found in an event's text."""
+
+    entry: Entry
+    surface: str  # the words as they stand in the text ("Maschinenbauunternehmen")
+    field: str  # title, description, tags or organizer
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class Normaliser:
+    """Lemma lookup for one language: the lower-cased lemma, ß folded, or the lower-cased word."""
+
+    def __init__(self, lang: str) -> None:
+        self.table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        norm = self._cache.get(text)
+        if norm is None:
+            lemma = self.table.get(text)
+            if lemma is None and text.isupper() and len(text) > 1:
+                # titles in capitals: "MESSE" is the noun "Messe", while a lower-case "messen" stays a verb
+                lemma = self.table.get(text.capitalize())
+            if lemma is None:
+                lemma = self.table.get(text.lower())
+            norm = (lemma or text).lower().replace("ß", "ss")
+            self._cache[text] = norm
+        return norm
+
+
+def fold(word: str) -> str:
+    return word.lower().replace("ß", "ss")
+
+
+class TermMatcher:
+    """All terms of all dimensions, compiled for one language's tokenizer."""
+
+    def __init__(self, lang: str, entries: Iterable[Entry]) -> None:
+        self.lang = lang
+        self.nlp: Language = spacy.blank(lang)
+        self.normalise = Normaliser(lang)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.by_key: dict[str, list[Entry]] = {}
+        self.whole: dict[str, list[Entry]] = {}
+        self.prefix: dict[str, list[Entry]] = {}
+        self.suffix: dict[str, list[Entry]] = {}
+        self.infix: dict[str, list[Entry]] = {}
+        self._compounds: dict[str, list[tuple[int, int, Entry]]] = {}
+        for entry in entries:
+            self._add(entry)
+
+    def _add(self, entry: Entry) -> None:
+        doc = self.tokens(entry.term)
+        if not len(doc):
+            return
+        if entry.mode in (Mode.TERM, Mode.EXACT):
+            key = " ".join(token.norm_ for token in doc)
+            if key not in self.by_key:
+                self.by_key[key] = []
+                self.matcher.add(key, [doc])
+            self.by_key[key].append(entry)
+        if " " in entry.term:
+            return  # phrases match as phrases only
+        forms = {fold(entry.term)}
+        if len(doc) == 1:
+            forms.add(doc[0].norm_)
+        for form in forms:
+            if entry.mode in (Mode.TERM, Mode.EXACT):
+                self.whole.setdefault(form, []).append(entry)
+            plain = form.isalpha()
+            if entry.mode == Mode.TERM and plain and len(form) >= MIN_COMPOUND_PART:
+                self.prefix.setdefault(form, []).append(entry)
+                self.suffix.setdefault(form, []).append(entry)
+                if len(form) >= MIN_INFIX_PART:
+                    self.infix.setdefault(form, []).append(entry)
+            elif entry.mode == Mode.PREFIX:
+                self.prefix.setdefault(form, []).append(entry)
+            elif entry.mode == Mode.SUFFIX:
+                self.suffix.setdefault(form, []).append(entry)
+
+    def tokens(self, text: str) -> Doc:
+        """Tokenise and normalise one text."""
+        return self.normalised(self.nlp.make_doc(text))
+
+    def normalised(self, doc: Doc) -> Doc:
+        for token in doc:
+            token.norm_ = self.normalise(token.text)
+        return doc
+
+    def pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
+        for doc in self.nlp.tokenizer.pipe(texts, batch_size=256):
+            yield self.normalised(doc)
+
+    def _split(self, word: str) -> list[tuple[int, int, Entry]]:
+        """Terms at the start, end or (long ones) middle of a compound without hyphens."""
+        size = len(word)
+        hits: list[tuple[int, int, Entry]] = []
+        if size < MIN_COMPOUND_PART + MIN_REST:
+            return hits
+        for end in range(3, size - MIN_REST + 1):
+            for entry in self.prefix.get(word[:end], ()):
+                hits.append((0, end, entry))
+        for start in range(MIN_REST, size - 2):
+            tail = word[start:]
+            entries = self.suffix.get(tail)
+            if entries is None:
+                for ending in INFLECTIONS:
+                    if tail.endswith(ending) and len(tail) - len(ending) >= 3:
+                        entries = self.suffix.get(tail[: -len(ending)])
+                        if entries is not None:
+                            break
+            for entry in entries or ():
+                hits.append((start, size, entry))
+        for start in range(MIN_REST, size - MIN_INFIX_PART - MIN_REST + 1):
+            for end in range(start + MIN_INFIX_PART, size - MIN_REST + 1):
+                for entry in self.infix.get(word[start:end], ()):
+                    hits.append((start, end, entry))
+        return hits
+
+    def compound_hits(self, word: str) -> list[tuple[int, int, Entry]]:
+        """Terms inside one token, as (start, end, entry) offsets into the token; cached per word."""
+        cached = self._compounds.get(word)
+        if cached is not None:
+            return cached
+        folded = fold(word)
+        hits: list[tuple[int, int, Entry]] = []
+        if "-" in folded.strip("-"):
+            pieces, offset = [], 0
+            for piece in folded.split("-"):
+                pieces.append((offset, piece))
+                offset += len(piece) + 1
+            for i, (start, piece) in enumerate(pieces):
+                for j in range(i, len(pieces)):
+                    end = pieces[j][0] + len(pieces[j][1])
+                    joined = folded[start:end]
+                    normed = self.normalise(word[start:end])
+                    for entry in self.whole.get(joined) or self.whole.get(normed) or ():
+                        if (start, end) != (0, len(folded)):
+                            hits.append((start, end, entry))
+                hits.extend((start + s, start + e, entry) for s, e, entry in self._split(piece))
+        else:
+            hits = self._split(folded)
+        self._compounds[word] = hits
+        return hits
+
+    def find(self, doc: Doc, fields: list[tuple[str, int, int]]) -> list[Hit]:
+        """Every term in `doc`, longest-first within each dimension; `fields` maps char ranges to names."""
+
+        def field_at(offset: int) -> str:
+            for name, start, end in fields:
+                if start <= offset < end:
+                    return name
+            return fields[-1][0] if fields else "description"
+
+        hits: list[Hit] = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            for entry in self.by_key[self.nlp.vocab.strings[match_id]]:
+                hits.append(Hit(entry, span.text, field_at(span.start_char), span.start_char, span.end_char))
+        for token in doc:
+            if len(token) < MIN_COMPOUND_PART + MIN_REST or not token.text[0].isalpha():
+                continue
+            for start, end, entry in self.compound_hits(token.text):
+                offset = token.idx
+                hits.append(Hit(entry, token.text, field_at(offset), offset + start, offset + end))
+        return longest_first(hits)
+
+
+def longest_first(hits: list[Hit]) -> list[Hit]:
+    """Drop every hit that lies inside a longer hit of the same dimension."""
+    by_dimension: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_dimension.setdefault(hit.entry.dimension, []).append(hit)
+    kept: list[Hit] = []
+    for group in by_dimension.values():
+        group.sort(key=lambda hit: -hit.length)
+        winners: list[Hit] = []
+        for hit in group:
+            covered = any(
+                other.start <= hit.start and hit.end <= other.end and other.length > hit.length for other in winners
+            )
+            if not covered:
+                winners.append(hit)
+        kept.extend(winners)
+    return [hit for hit in kept if hit.entry.label]
