@@ -140,15 +140,29 @@ class TermMatcher:
         for doc in self.nlp.tokenizer.pipe(texts, batch_size=256):
             yield self.normalised(doc)
 
+    def _is_word(self, rest: str) -> bool:
+        """Could `rest` be the other part of a compound? Long enough, or a known word."""
+        if len(rest) >= 6:
+            return True
+        if len(rest) < MIN_REST:
+            return False
+        table = self.normalise.table
+        return rest.capitalize() in table or rest in table or rest in self.whole
+
     def _split(self, word: str) -> list[tuple[int, int, Entry]]:
-        """Terms at the start, end or (long ones) middle of a compound without hyphens."""
+        """Terms at the start, end or (long ones) middle of a compound without hyphens.
+
+        The rest of the word must itself look like a word, so "Fachtagung" is "Fach" + "Tagung",
+        not "Fachtag" + "ung".
+        """
         size = len(word)
         hits: list[tuple[int, int, Entry]] = []
         if size < MIN_COMPOUND_PART + MIN_REST:
             return hits
         for end in range(3, size - MIN_REST + 1):
-            for entry in self.prefix.get(word[:end], ()):
-                hits.append((0, end, entry))
+            entries = self.prefix.get(word[:end])
+            if entries and (self._is_word(word[end:]) or (word[end] == "s" and self._is_word(word[end + 1 :]))):
+                hits.extend((0, end, entry) for entry in entries)
         for start in range(MIN_REST, size - 2):
             tail = word[start:]
             entries = self.suffix.get(tail)
@@ -158,8 +172,8 @@ class TermMatcher:
                         entries = self.suffix.get(tail[: -len(ending)])
                         if entries is not None:
                             break
-            for entry in entries or ():
-                hits.append((start, size, entry))
+            if entries and self._is_word(word[:start].removesuffix("s") if start > 4 else word[:start]):
+                hits.extend((start, size, entry) for entry in entries)
         for start in range(MIN_REST, size - MIN_INFIX_PART - MIN_REST + 1):
             for end in range(start + MIN_INFIX_PART, size - MIN_REST + 1):
                 for entry in self.infix.get(word[start:end], ()):
@@ -216,13 +230,17 @@ class TermMatcher:
 
 
 def longest_first(hits: list[Hit]) -> list[Hit]:
-    """Drop every hit that lies inside a longer hit of the same dimension."""
+    """Within each dimension: drop hits inside a longer hit; of two overlapping hits keep the first.
+
+    "Maschinenbauunternehmen" holds both "Maschinenbau" and "Bauunternehmen"; the first part of a
+    German compound names the industry, the last one what kind of thing it is.
+    """
     by_dimension: dict[str, list[Hit]] = {}
     for hit in hits:
         by_dimension.setdefault(hit.entry.dimension, []).append(hit)
     kept: list[Hit] = []
     for group in by_dimension.values():
-        group.sort(key=lambda hit: -hit.length)
+        group.sort(key=lambda hit: (-hit.length, hit.start))
         winners: list[Hit] = []
         for hit in group:
             covered = any(
@@ -230,5 +248,13 @@ def longest_first(hits: list[Hit]) -> list[Hit]:
             )
             if not covered:
                 winners.append(hit)
-        kept.extend(winners)
+        winners.sort(key=lambda hit: (hit.start, -hit.length))
+        last_end = -1
+        last_span = (-1, -1)
+        for hit in winners:
+            if hit.start < last_end and (hit.start, hit.end) != last_span and hit.end > last_end:
+                continue  # overlaps an earlier hit without being the same span
+            kept.append(hit)
+            if hit.end > last_end:
+                last_end, last_span = hit.end, (hit.start, hit.end)
     return [hit for hit in kept if hit.entry.label]
