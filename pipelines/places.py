@@ -1,0 +1,561 @@
+"""Places: venue and address text -> `Place`; online/hybrid detection; distances.
+
+`parse_place` reads what German, Austrian and Swiss event pages write for a venue ("Congress
+Centrum Hannover, Theodor-Heuss-Platz 1-3, 30175 Hannover", "D-80331 München", "CH-8001 Zürich",
+"Messeplatz 1\\n50679\\nKöln", "in Stuttgart") and fills only what the text supports; region,
+country and coordinates come from the offline gazetteer (pipelines/gazetteer.py) for a postcode or
+a known town, and a town the gazetteer knows is written the gazetteer's way ("Frankfurt a. M." ->
+"Frankfurt am Main"), so facets and filters see one name. A text that names no postcode and no
+town ("Online", "Großer Saal") gives None: a venue name alone is the caller's to keep.
+
+`detect_attendance` decides online / mixed / offline from schema.org's eventAttendanceMode, the
+wording of a page and meeting links. "Online-Anmeldung" and "online registration" are about
+registering, not about attending, and are not signals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kontext.records import Geo, Venue
+from kontext.vocabulary import Attendance
+from pipelines import gazetteer
+from pipelines.gazetteer import HEAD, LEVEL_FACTOR, Locality, distance_km, name_keys, query_keys
+
+__all__ = ["Place", "detect_attendance", "distance_km", "locate", "parse_place"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a venue text says, completed from the gazetteer where a postcode or town allows."""
+
+    name: str | None = None  # venue name ("Congress Centrum Hannover", "IHK Hannover, Saal 1")
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    region: str | None = None  # Bundesland / Land / canton, German names
+    country: str | None = None  # ISO 3166-1 alpha-2
+    lat: float | None = None
+    lng: float | None = None
+
+    def to_venue(self) -> Venue:
+        """The event record's `Venue` for this place."""
+        geo = Geo(lat=self.lat, lng=self.lng) if self.lat is not None and self.lng is not None else None
+        return Venue(
+            name=self.name,
+            street=self.street,
+            postcode=self.postcode,
+            city=self.city,
+            region=self.region,
+            country=self.country,
+            geo=geo,
+        )
+
+
+# --- text shapes -------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Segments of an address: lines, commas, semicolons, bars, bullets and spaced dashes.
+_SEGMENT_SPLIT = re.compile(r"\s*(?:[\n\r;|•·]|,(?!\d)|\s[–—-]\s)\s*")
+_LABEL = re.compile(
+    r"^(?:veranstaltungsort|tagungsort|austragungsort|ort|adresse|anschrift|location|venue|address|where|wo|"
+    r"treffpunkt|place|standort|veranstaltungsadresse|wann\s+und\s+wo)\s*:\s*",
+    re.IGNORECASE,
+)
+_PREPOSITION = re.compile(r"^(?:in|im|bei|near|nahe|at)\s+(?=[A-ZÄÖÜ])")
+_COUNTRY_WORDS = {
+    "deutschland": "DE",
+    "germany": "DE",
+    "bundesrepublik deutschland": "DE",
+    "de": "DE",
+    "d": "DE",
+    "österreich": "AT",
+    "oesterreich": "AT",
+    "austria": "AT",
+    "at": "AT",
+    "a": "AT",
+    "schweiz": "CH",
+    "switzerland": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "ch": "CH",
+}
+_COUNTRY_PREFIX = {"D": "DE", "DE": "DE", "A": "AT", "AT": "AT", "CH": "CH"}
+_TRAILING_COUNTRY = re.compile(
+    r"[\s,(]+(?:Deutschland|Germany|Österreich|Austria|Schweiz|Switzerland|Suisse|Svizzera)\)?\s*$"
+)
+_POSTCODE = re.compile(
+    r"(?<![\w+/.:-])(?:(?P<cc>D|DE|A|AT|CH)\s?[-–‑]\s?)?(?P<code>\d{4,5})(?![\d.,:/])"
+    r"(?:\s+(?P<rest>[A-ZÄÖÜ][^\d,;|]*))?"
+)
+_HOUSE_NUMBER = r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/+]\s?\d{1,4}\s?[a-zA-Z]?)?"
+_STREET_NUMBERED = re.compile(rf"^(?P<street>[A-ZÄÖÜa-zäöü][\w.'’ -]*?[\w.])\s*(?P<number>{_HOUSE_NUMBER})$")
+_STREET_WORD = re.compile(
+    r"(?:straße|strasse|str\.|str|weg|platz|allee|gasse|ring|damm|ufer|chaussee|promenade|kai|quai|markt|"
+    r"steig|stieg|pfad|twiete|deich|kamp|graben|wall|zeile|berg|tor|brücke|hof|park|garten|anger|plan|"
+    r"bogen|winkel|au|feld|höhe|rain|leite|halde)$",
+    re.IGNORECASE,
+)
+# Words that take a number but are not streets: rooms, halls, booths, parts of a programme.
+_NOT_STREET = re.compile(
+    r"(?i)\b(?:halle|hall|saal|säle|raum|räume|room|stand|booth|hörsaal|etage|stock|stockwerk|og|eg|ug|"
+    r"gebäude|building|haus|zimmer|ebene|level|floor|eingang|tor|gate|bau|block|teil|tag|day|modul|gruppe|"
+    r"kurs|woche|termin|runde|postfach|seminarraum|konferenzraum|sitzungssaal|track|bühne|stage|nr|no)\.?$"
+)
+_NOT_NAME = re.compile(
+    r"(?i)(?:\b(?:tel|telefon|fon|fax|e-?mail|mail|www|http|uhr|anmeldung|eintritt|kosten|preis)\b|@|"
+    r"\d{1,2}:\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?)"
+)
+_ONLINE_SEGMENT = re.compile(
+    r"(?i)^(?:online|digital|virtuell|virtual|remote|webinar|livestream|live-stream|stream|zoom|ms teams|"
+    r"microsoft teams|webex|online[- ](?:veranstaltung|event|seminar|meeting|konferenz|workshop)|"
+    r"(?:online|digital)\s+(?:via|per|über)\s+\w+(?:\s\w+)?|tba|tbd|n\.\s?n\.|wird noch bekannt gegeben)$"
+)
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_CITY_WORDS = re.compile(r"^[A-ZÄÖÜ][\w.'’()/ -]*$")
+
+
+def _clean(text: str) -> str:
+    text = _INVISIBLE.sub("", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
+
+
+def _segments(text: str) -> list[str]:
+    parts = []
+    for part in _SEGMENT_SPLIT.split(_clean(text)):
+        part = part.strip(" ,.:")
+        while part and _LABEL.match(part):
+            part = _LABEL.sub("", part, count=1).strip(" ,")
+        if part:
+            parts.append(part)
+    return parts
+
+
+def _country_word(segment: str) -> str | None:
+    return _COUNTRY_WORDS.get(segment.strip("() ").casefold())
+
+
+@lru_cache(maxsize=65536)
+def _keys_of(name: str) -> frozenset[str]:
+    return frozenset(name_keys(name))
+
+
+def _same_place(written: str, name: str) -> bool:
+    """Does the written town name mean this gazetteer name? ("Frankfurt a.M." / "Frankfurt am Main")."""
+    keys = _keys_of(name)
+    if any(key in keys for key in query_keys(written)):
+        return True
+    head = gazetteer._head(written)
+    return head != written and any(key in keys for key in query_keys(head))
+
+
+def _city_text(rest: str) -> str:
+    """The town part of what follows a postcode: up to a parenthesis, without a trailing country."""
+    rest = _TRAILING_COUNTRY.sub("", rest)
+    paren = re.search(r"\s\((?![A-ZÄÖÜ][a-zäöü]+\))", rest)  # "Halle (Saale)" stays, "(Stadthalle)" goes
+    if paren:
+        rest = rest[: paren.start()]
+    return rest.strip(" -–/")
+
+
+# --- postcode + town -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    index: int  # the segment the postcode (or town) is in
+    start: int  # where in that segment the locality starts
+    postcode: str | None
+    city: str | None
+    place: Locality | None  # where region, country and coordinates come from
+    city_segment: int | None = None  # the segment holding the town when it is not `index`
+    confident: bool = False  # town and postcode agree
+    venue: str | None = None  # a parenthesis after the town: "30521 Hannover (Halle 13)"
+
+
+def _resolve_postcode(
+    code: str, country: str | None, written: str | None, gz: gazetteer.Gazetteer, default_country: str
+) -> _Found | None:
+    """Check a postcode (and the town written with it) against the gazetteer."""
+    countries = [country] if country else (["DE"] if len(code) == 5 else ["AT", "CH"])
+    if len(code) == 5 and country not in (None, "DE"):
+        return None
+    places = [p for c in countries for p in gz.postcode(code, c)]
+    if written:
+        for place in places:
+            if place.name and _same_place(written, place.name):
+                return _Found(-1, 0, code, place.name, place, confident=True)
+        # A bulk-customer postcode ("30521 Hannover") or a town the postcode list files elsewhere.
+        for candidate_country in countries:
+            centre = gz.postcode_centre(code, candidate_country)
+            for _, town in gz.towns(written, candidate_country)[:5]:
+                if centre is None or distance_km((town.lat, town.lng), (centre.lat, centre.lng)) < 25:
+                    return _Found(-1, 0, code, town.name, centre or town, confident=True)
+    if not places:
+        return None
+    explicit = country is not None or default_country in countries
+    if len(code) == 4 and not explicit:
+        return None  # four digits and a word: a year or a count as often as an Austrian or Swiss postcode
+    centre = gz.postcode_centre(code, places[0].country)
+    city = written if written and _CITY_WORDS.match(written) and len(written.split()) <= 5 else None
+    return _Found(-1, 0, code, city, centre)
+
+
+def _find_postcode(
+    segments: list[str], text_country: str | None, gz: gazetteer.Gazetteer, default_country: str
+) -> _Found | None:
+    best: _Found | None = None
+    for index, segment in enumerate(segments):
+        for match in _POSTCODE.finditer(segment):
+            country = _COUNTRY_PREFIX.get(match["cc"] or "") or text_country
+            code, rest = match["code"], match["rest"]
+            written = _city_text(rest) if rest else None
+            found = None
+            if written:
+                found = _resolve_postcode(code, country, written, gz, default_country)
+                if found is not None:
+                    _, found.venue = _split_parenthesis(_TRAILING_COUNTRY.sub("", rest))
+                    if found.venue and found.venue in written:
+                        found.venue = None
+            elif match.start() == 0 and match.end() == len(segment):
+                # A postcode on its own: the town is the segment after it ("50679 / Köln") or before it.
+                for neighbour in (index + 1, index - 1):
+                    if 0 <= neighbour < len(segments) and _CITY_WORDS.match(segments[neighbour]):
+                        found = _resolve_postcode(code, country, _city_text(segments[neighbour]), gz, default_country)
+                        if found and found.confident:
+                            found.city_segment = neighbour
+                            break
+                else:
+                    found = _resolve_postcode(code, country, None, gz, default_country)
+                if found and not found.confident:
+                    # A lone number is a postcode only next to a street or with a country prefix.
+                    beside = [segments[i] for i in (index - 1, index + 1) if 0 <= i < len(segments)]
+                    if not (match["cc"] or any(_street(s) for s in beside)):
+                        found = None
+                    else:
+                        found.city = None
+            if found is None:
+                continue
+            found.index, found.start = index, match.start()
+            if found.confident:
+                return found
+            best = best or found
+    return best
+
+
+def _pick_town(candidates: list[tuple[int, Locality]], default_country: str) -> tuple[int, Locality] | None:
+    """The most likely town, preferring the default country unless another is far more likely."""
+    if not candidates:
+        return None
+    best = candidates[0]
+    home = next((c for c in candidates if c[1].country == default_country), None)
+    if home is not None and LEVEL_FACTOR[home[0]] * home[1].weight >= 0.25 * LEVEL_FACTOR[best[0]] * best[1].weight:
+        return home
+    return best
+
+
+def _as_town(text: str, gz: gazetteer.Gazetteer, default_country: str, country: str | None) -> Locality | None:
+    """A segment that is a town name (and only that): "Hannover", "in Stuttgart", "Frankfurt a. M."."""
+    text = _PREPOSITION.sub("", _TRAILING_COUNTRY.sub("", text)).strip(" ()")
+    if not text or not _CITY_WORDS.match(text) or len(text.split()) > 5:
+        return None
+    picked = _pick_town(gz.towns(text, country), default_country)
+    if picked is None and "-" in text:
+        # "Stuttgart-Vaihingen": a district of a large town.
+        picked = _pick_town(gz.towns(text.split("-", 1)[0], country), default_country)
+        if picked is not None and picked[1].weight < 15:
+            picked = None
+    if picked is None:
+        return None
+    level, town = picked
+    # A bare word is a town only when it is a located place; a qualified name's head only for a real town.
+    if town.weight < 1 or (level == HEAD and town.weight < 15):
+        return None
+    return town
+
+
+_IN_TOWN = re.compile(r"^(?P<name>.+?)\s+(?:in|im)\s+(?P<town>[A-ZÄÖÜ][\w.'’()/ -]*)$")
+
+
+def _find_town(
+    segments: list[str], gz: gazetteer.Gazetteer, default_country: str, country: str | None
+) -> _Found | None:
+    for index in range(len(segments) - 1, -1, -1):
+        segment = segments[index]
+        town = _as_town(segment, gz, default_country, country)
+        if town is not None:
+            return _Found(index, 0, None, town.name, town, confident=True)
+        match = _IN_TOWN.match(segment)
+        if match:
+            town = _as_town(match["town"], gz, default_country, country)
+            if town is not None:
+                return _Found(index, match.end("name"), None, town.name, town, confident=True)
+    return None
+
+
+# --- street and name ---------------------------------------------------------------------------------
+
+
+def _street(segment: str) -> str | None:
+    """The segment as a street with its house number ("Theodor-Heuss-Platz 1-3"), or None."""
+    segment = segment.strip(" ,")
+    match = _STREET_NUMBERED.match(segment)
+    if match:
+        street = match["street"].strip()
+        words = street.split()
+        if (
+            len(words) <= 6
+            and any(c.isalpha() for c in street)
+            and not _NOT_STREET.search(street)
+            and (street[0].isupper() or words[0].casefold() in {"an", "am", "auf", "im", "in", "zum", "zur"})
+        ):
+            return f"{street} {match['number'].strip()}"
+        return None
+    words = segment.split()
+    if 1 <= len(words) <= 4 and segment[0].isupper() and _STREET_WORD.search(words[-1]):
+        return None if _NOT_NAME.search(segment) else segment
+    return None
+
+
+def _name_part(segment: str) -> str | None:
+    segment = segment.strip(" ,")
+    if not segment or _NOT_NAME.search(segment) or _ONLINE_SEGMENT.match(segment) or _country_word(segment):
+        return None
+    if len(segment) > 80 or len(segment.split()) > 10 or re.search(r"[.!?]\s+[A-ZÄÖÜa-zäöü]", segment):
+        return None  # a sentence, not a venue
+    return segment
+
+
+def _split_parenthesis(segment: str) -> tuple[str, str | None]:
+    match = re.search(r"\s*\(([^()]{2,80})\)\s*$", segment)
+    if match:
+        return segment[: match.start()].strip(), match.group(1).strip()
+    return segment, None
+
+
+# --- public API -------------------------------------------------------------------------------------
+
+
+def parse_place(text: str, default_country: str = "DE") -> Place | None:
+    """Venue/address text -> Place, or None when it names no postcode and no town (see module doc)."""
+    if not text or not isinstance(text, str):
+        return None
+    text = _URL.sub(" ", text[:2000])
+    segments = [s for s in _segments(text) if not _ONLINE_SEGMENT.match(s)]
+    if not segments:
+        return None
+    gz = gazetteer.load()
+    text_country = next((c for c in map(_country_word, segments) if c and len(segments) > 1), None)
+    segments = [s for s in segments if not _country_word(s)]
+    found = _find_postcode(segments, text_country, gz, default_country)
+    if found is None:
+        found = _find_town(segments, gz, default_country, text_country)
+    if found is None:
+        return None
+
+    # Whatever stands before the locality in its segment belongs to the address ("Hauptstr. 1 12345 Ort").
+    before = segments[: found.index]
+    if found.city_segment is not None and found.city_segment < found.index:
+        before = segments[: found.city_segment]
+    head = segments[found.index][: found.start].strip(" ,") if found.start else ""
+    head = re.sub(r"\s+(?:in|im)$", "", head)
+    if head:
+        before = [*before, head]
+    street = None
+    name_parts: list[str] = []
+    for segment in before:
+        segment, parenthesis = _split_parenthesis(segment)
+        street = _street(segment)
+        if street:
+            # "Hussitenstraße 1 (Stadthalle Bernau)": the parenthesis names the venue.
+            if not name_parts and parenthesis and _name_part(parenthesis):
+                name_parts = [parenthesis]
+            break
+        part = _name_part(f"{segment} ({parenthesis})" if parenthesis else segment)
+        if part:
+            name_parts.append(part)
+    if not name_parts and found.venue and _name_part(found.venue):
+        # "Messeplatz 1, 30521 Hannover (Halle 13)": a parenthesis after the town names the venue.
+        name_parts = [found.venue]
+    place = found.place
+    return Place(
+        name=", ".join(name_parts[-4:]) or None,
+        street=street,
+        postcode=found.postcode,
+        city=found.city,
+        region=place.region if place else None,
+        country=place.country if place else None,
+        lat=place.lat if place else None,
+        lng=place.lng if place else None,
+    )
+
+
+_LOCATE_POSTCODE = re.compile(r"^(?:(?P<cc>D|DE|A|AT|CH)\s?[-–]\s?)?(?P<code>\d{4,5})\b")
+
+
+def locate(query: str, country: str | None = None) -> Place | None:
+    """A town name or postcode -> its centre, for radius search ("Hannover", "30159", "CH-8001")."""
+    if not query or not query.strip():
+        return None
+    query = _clean(query).replace("\n", " ").strip()
+    gz = gazetteer.load()
+    country = country.upper() if country else None
+    match = _LOCATE_POSTCODE.match(query)
+    if match:
+        code = match["code"]
+        code_country = _COUNTRY_PREFIX.get(match["cc"] or "") or country
+        centre = None
+        if code_country:
+            centre = gz.postcode_centre(code, code_country)
+        else:
+            for candidate in ["DE"] if len(code) == 5 else ["DE", "AT", "CH"]:
+                centre = centre or gz.postcode_centre(code, candidate)
+            rest = query[match.end() :].strip(" ,")
+            if rest and len(code) == 4:
+                # "8001 Zürich": the town says which country's postcode it is.
+                for candidate in ("AT", "CH"):
+                    places = gz.postcode(code, candidate)
+                    if any(p.name and _same_place(_city_text(rest), p.name) for p in places):
+                        centre = gz.postcode_centre(code, candidate)
+        if centre is not None:
+            return Place(
+                postcode=code,
+                city=centre.name,
+                region=centre.region,
+                country=centre.country,
+                lat=centre.lat,
+                lng=centre.lng,
+            )
+    text = _PREPOSITION.sub("", _TRAILING_COUNTRY.sub("", query)).strip(" ,")
+    picked = _pick_town(gz.towns(text, country), country or "DE")
+    if picked is not None:
+        town = picked[1]
+        return Place(city=town.name, region=town.region, country=town.country, lat=town.lat, lng=town.lng)
+    place = parse_place(query, default_country=country or "DE")
+    if place is not None and place.lat is not None:
+        return Place(
+            postcode=place.postcode,
+            city=place.city,
+            region=place.region,
+            country=place.country,
+            lat=place.lat,
+            lng=place.lng,
+        )
+    return None
+
+
+# --- attendance -------------------------------------------------------------------------------------
+
+_SCHEMA_MODES = {
+    "offlineeventattendancemode": Attendance.OFFLINE,
+    "onlineeventattendancemode": Attendance.ONLINE,
+    "mixedeventattendancemode": Attendance.MIXED,
+    "offline": Attendance.OFFLINE,
+    "online": Attendance.ONLINE,
+    "mixed": Attendance.MIXED,
+}
+_EVENT_NOUNS = (
+    r"veranstaltung\w*|seminar\w*|event\w*|workshop\w*|konferenz\w*|tagung\w*|meeting\w*|vortr(?:ag|äge)\w*|"
+    r"sprechstunde\w*|schulung\w*|training\w*|session\w*|kurs\w*|format\w*|forum|foren|talk\w*|"
+    r"info(?:rmations)?(?:veranstaltung|abend|stunde|termin)\w*|stammtisch\w*|sitzung\w*|kongress\w*|"
+    r"messe\w*|fair\w*|conference\w*|lecture\w*|course\w*|panel\w*|plenum|treffen|austausch|summit\w*|"
+    r"meetup\w*|sprechtag\w*|beratung\w*|coaching\w*|netzwerk\w*|networking|lesung\w*|diskussion\w*|"
+    r"barcamp\w*|hackathon\w*|pitch\w*|fortbildung\w*|weiterbildung\w*|lehrgang\w*|frühstück\w*|"
+    r"vortragsreihe\w*|reihe|symposium\w*|gipfel\w*|dialog\w*|expo\w*|kolloquium\w*|webcast\w*"
+)
+_MEETING_TOOLS = (
+    r"zoom|(?:ms|microsoft)[\s-]teams|teams|webex|gotomeeting|gotowebinar|go\s?to\s?meeting|jitsi|bigbluebutton|"
+    r"big\s?blue\s?button|google\s?meet|skype|edudip|clickmeeting|hopin|alfaview|wonder\.me|gather\.town"
+)
+_NEGATION = r"(?<!\bkein\s)(?<!\bkeine\s)(?<!\bnicht\s)(?<!\bno\s)(?<!\bnot\s)"
+_HYBRID = re.compile(
+    r"\bhybrid(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r"|form\b|modus|mode\b|präsenz|angebot|durchführung|"
+    r"teilnahme|setting)"
+    r"|\b(?:findet|läuft|wird|stattfinden|statt|takes\s+place|will\s+be\s+held|is)\b[^.\n]{0,40}\bhybrid\b"
+    r"|\bals\s+hybrid|\(\s*hybrid\s*\)|^\s*hybrid\s*$|\b(?:format|modus|ort|location|venue|art|typ|type)\s*:\s*hybrid\b"
+    r"|\bhybrid\s*(?:/|und|oder|&|and|or)\s*(?:online|vor\s+ort|präsenz)"
+    r"|\b(?:vor\s+ort|in\s+präsenz|präsenz|persönlich|in[\s-]person|on[\s-]?site|im\s+saal)\s*(?:und|oder|sowie|/|&|\+|and|or|bzw\.?)\s*"
+    r"(?:auch\s+)?(?:online|digital|virtuell|remote|per\s+(?:video|live)|im\s+live[\s-]?stream|via\s+live[\s-]?stream|"
+    r"per\s+(?:" + _MEETING_TOOLS + r")|virtually)"
+    r"|\b(?:online|digital|virtuell|remote|virtually)\s*(?:und|oder|sowie|/|&|\+|and|or|bzw\.?)\s*(?:auch\s+)?"
+    r"(?:vor\s+ort|in\s+präsenz|präsenz|persönlich|in[\s-]person|on[\s-]?site)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ONLINE = re.compile(
+    _NEGATION + r"\bonline[\s-]*(?:" + _EVENT_NOUNS + r")"
+    r"|" + _NEGATION + r"\bdigital(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r")"
+    r"|" + _NEGATION + r"\bvirtuell(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r"|raum|räume)"
+    r"|" + _NEGATION + r"\bvirtual[\s-]+(?:" + _EVENT_NOUNS + r")"
+    r"|\bweb(?:inar|seminar)\w*"
+    r"|\b(?:findet|läuft|wird|werden)\b[^.\n]{0,60}?\b(?:online|digital|virtuell)\b[^.\n]{0,30}?\b(?:statt|durchgeführt|abgehalten|angeboten)\b"
+    r"|\b(?:rein|nur|ausschließlich|komplett|vollständig|100\s?%)\s+(?:online|digital|virtuell)\b"
+    r"|\b(?:online|digital|virtuell)\s+(?:via|per|über|mit|auf|in|im)\s+(?:der\s+|dem\s+)?(?:" + _MEETING_TOOLS + r")"
+    r"|\b(?:via|per|über|on|auf|in|im)\s+(?:" + _MEETING_TOOLS + r")\b(?![\s-]*(?:app|account|konto))"
+    r"|\b(?:" + _MEETING_TOOLS + r")[\s-]*(?:meeting|konferenz|call|webinar|link|session|sitzung|raum|room|einwahl)"
+    r"|\(\s*(?:online|digital|virtuell|virtual)\s*\)|^\s*(?:online|digital|virtuell|virtual)\s*$"
+    r"|\b(?:format|modus|ort|location|venue|where|wo|veranstaltungsort|art|typ|type)\s*:\s*(?:online|digital|virtuell|virtual)\b"
+    r"|\b(?:takes\s+place|will\s+be\s+held|held|hosted|happening|runs|join\s+us)\s+(?:entirely\s+|fully\s+|exclusively\s+)?(?:online|virtually)\b"
+    r"|\bonline[\s-]only\b|\bvirtual[\s-]only\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A live stream alongside a room is a mixed event; on its own an online one.
+_STREAM = re.compile(_NEGATION + r"\b(?:live[\s-]?stream\w*|übertragung\s+im\s+internet|streaming)\b", re.IGNORECASE)
+_OFFLINE_STRONG = re.compile(
+    r"\b(?:in\s+präsenz|präsenz[\s-]*(?:"
+    + _EVENT_NOUNS
+    + r"|termin\w*|teilnahme)|in[\s-]person|on[\s-]?site\s+(?:event|only)|"
+    r"nur\s+vor\s+ort|ausschließlich\s+vor\s+ort|keine?\s+online[\s-]*teilnahme|keine?\s+(?:live[\s-]?stream|übertragung))",
+    re.IGNORECASE,
+)
+_OFFLINE_WEAK = re.compile(r"\bvor\s+ort\b", re.IGNORECASE)
+# A stream "in addition" to the room, or a stream next to a street address: both mean mixed.
+_STREAM_EXTRA = re.compile(
+    r"\b(?:zusätzlich|parallel|gleichzeitig|außerdem|additionally|also)\b[^.\n]{0,40}"
+    r"\b(?:live[\s-]?stream\w*|gestreamt|übertragen|streamed)",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"(?<![\d.])\d{5}\s+[A-ZÄÖÜ][a-zäöüß]")
+_MEETING_LINK = re.compile(
+    r"(?i)(?:^|[/.@\s])(?:[\w-]+\.)?(?:zoom\.us|zoom\.com|zoomgov\.com)/(?:j|w|webinar|meeting|my|s)\b"
+    r"|teams\.microsoft\.com/(?:l/meetup-join|meet)|teams\.live\.com/meet|(?:[\w-]+\.)?webex\.com/(?:meet|join|[\w-]+/j\.php|weblink)"
+    r"|(?:global\.)?gotomeeting\.com/join|meet\.goto\.com|gotowebinar\.com|attendee\.gotowebinar\.com|meet\.google\.com/"
+    r"|meet\.jit\.si/|(?:[\w-]+\.)?edudip\.com|clickmeeting\.com|hopin\.com/events|bigbluebutton|(?:[\w-]+\.)?alfaview\.com"
+)
+
+
+def detect_attendance(text: str = "", urls: Iterable[str] = (), schema_mode: str | None = None) -> Attendance | None:
+    """ONLINE / MIXED / OFFLINE from schema.org's mode, wording and meeting links; None when nothing says.
+
+    Explicit hybrid wording always means MIXED. schema.org's Online and Mixed are taken as they
+    are; its Offline is what many calendar plugins write by default, so a page that plainly says
+    "Webinar" or links a Zoom meeting (and says nothing of a room) overrides it.
+    """
+    text = _clean(text or "")[:20000]
+    links = " ".join(url for url in urls if isinstance(url, str))
+    schema = None
+    if schema_mode:
+        schema = _SCHEMA_MODES.get(schema_mode.strip().rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].casefold())
+    hybrid = bool(_HYBRID.search(text))
+    online = bool(_ONLINE.search(text) or _MEETING_LINK.search(text) or _MEETING_LINK.search(links))
+    stream = bool(_STREAM.search(text))
+    offline_strong = bool(_OFFLINE_STRONG.search(text))
+    offline = offline_strong or bool(_OFFLINE_WEAK.search(text))
+
+    if hybrid or schema is Attendance.MIXED:
+        return Attendance.MIXED
+    if schema is Attendance.ONLINE:
+        return Attendance.MIXED if offline_strong else Attendance.ONLINE
+    if online:
+        if offline_strong:
+            return Attendance.MIXED
+        return Attendance.ONLINE
+    if stream:
+        in_room = offline or schema is Attendance.OFFLINE or _ADDRESS.search(text) or _STREAM_EXTRA.search(text)
+        return Attendance.MIXED if in_room else Attendance.ONLINE
+    if schema is Attendance.OFFLINE or offline:
+        return Attendance.OFFLINE
+    return None
