@@ -56,10 +56,34 @@ XML = "application/xml; charset=utf-8"
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-             "Oktober", "November", "Dezember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+MONTHS_DE = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 SCHEMA_STATUS = {
     EventStatus.SCHEDULED: "https://schema.org/EventScheduled",
@@ -79,14 +103,19 @@ ICS_STATUS = {
     EventStatus.MOVED_ONLINE: "CONFIRMED",
 }
 MARKUPS = ("jsonld", "microdata", "ics", "none")
-# Weekly series skip these days (month, day), written as EXDATE like real club and cluster calendars.
+# No event falls on these days (month, day); weekly series skip them with EXDATE, as real calendars do.
 HOLIDAYS = {(12, 24), (12, 25), (12, 26), (12, 31), (1, 1)}
 # Robots.txt keeps crawlers out of this prefix; pages under it are not in the sitemap or expected events.
 PRIVATE_PREFIX = "/intern/"
+MAX_DAYS = 60
 
 
 class SampleSiteError(Exception):
     """The sample site's content files are inconsistent (a developer's mistake, named precisely)."""
+
+
+def _is_holiday(day: date) -> bool:
+    return (day.month, day.day) in HOLIDAYS
 
 
 # ---------------------------------------------------------------------------------------------- content
@@ -113,6 +142,11 @@ class When:
         day = today + timedelta(days=self.in_days or 0)
         if self.weekday is not None:
             day += timedelta(days=(self.weekday - day.weekday()) % 7)
+        # Nobody holds a seminar on Christmas Eve: move by whole weeks (same weekday), away from today
+        # for past events so that they stay past.
+        step = timedelta(weeks=-1 if (self.in_days or 0) < 0 else 1)
+        while any(_is_holiday(day + timedelta(days=offset)) for offset in range(self.days)):
+            day += step
         return day
 
     def resolve(self, today: date) -> tuple[datetime | date, datetime | date | None]:
@@ -269,16 +303,22 @@ def _parse_when(raw: Any, where: str) -> When:
         if not match:
             raise SampleSiteError(f"{where}: 'next' must be MM-DD, got {raw['next']!r}")
         next_month_day = (int(match[1]), int(match[2]))
+        try:
+            date(2001, *next_month_day)  # not a leap year: 02-29 would vanish in most years
+        except ValueError:
+            raise SampleSiteError(f"{where}: 'next' {raw['next']!r} is not a day of every year") from None
     weekday = raw.get("weekday")
     if weekday is not None and weekday not in WEEKDAY_KEYS:
         raise SampleSiteError(f"{where}: weekday {weekday!r} is not one of {', '.join(WEEKDAY_KEYS)}")
     days = int(raw.get("days", 1))
-    if days < 1:
-        raise SampleSiteError(f"{where}: 'days' must be at least 1")
+    if not 1 <= days <= MAX_DAYS:
+        raise SampleSiteError(f"{where}: 'days' must be between 1 and {MAX_DAYS}")
     start_time = _parse_time(raw.get("from"), where)
     end_time = _parse_time(raw.get("to"), where)
     if end_time and not start_time:
         raise SampleSiteError(f"{where}: 'to' without 'from'")
+    if days == 1 and start_time and end_time and end_time <= start_time:
+        raise SampleSiteError(f"{where}: a one-day event must end after it starts")
     return When(
         in_days=int(raw["in_days"]) if "in_days" in raw else None,
         next_month_day=next_month_day,
@@ -316,7 +356,34 @@ def _enum(kind: type, value: Any, where: str, name: str) -> Any:
         raise SampleSiteError(f"{where}: {name} {value!r} is not one of {allowed}") from None
 
 
+EVENT_KEYS = {
+    "slug",
+    "title",
+    "type",
+    "format",
+    "audience",
+    "sectors",
+    "language",
+    "status",
+    "when",
+    "venue",
+    "online",
+    "planned_venue",
+    "price",
+    "summary",
+    "description",
+    "notice",
+    "deadline_days",
+    "repeat",
+    "course_no",
+}
+PARTNER_KEYS = {"slug", "same_as", "title", "summary", "description"}
+
+
 def _parse_event(section: str, raw: dict[str, Any], venues: dict[str, Venue], where: str) -> EventSpec:
+    unknown = set(raw) - EVENT_KEYS
+    if unknown:
+        raise SampleSiteError(f"{where} {raw.get('slug')!r}: unknown keys {sorted(map(str, unknown))}")
     for required in ("slug", "title", "when", "price", "summary", "description", "format", "audience"):
         if required not in raw:
             raise SampleSiteError(f"{where}: missing {required!r}")
@@ -410,6 +477,10 @@ def load_content(content_dir: Path = CONTENT_DIR) -> Content:
         path = content_dir / "events" / f"{key}.yaml"
         for raw in _read_yaml(path).get("events", []):
             if "same_as" in raw:
+                if set(raw) - PARTNER_KEYS:
+                    raise SampleSiteError(
+                        f"{path.name} {raw.get('slug')!r}: a same_as entry takes only {', '.join(sorted(PARTNER_KEYS))}"
+                    )
                 partners.append((key, raw))
             else:
                 events.append(_parse_event(key, raw, venues, path.name))
@@ -537,7 +608,7 @@ class DatedEvent:
     @property
     def exdates(self) -> list[datetime | date]:
         """Series dates that do not take place: the holidays around Christmas and New Year."""
-        return [moment for moment in self.series if (_day(moment).month, _day(moment).day) in HOLIDAYS]
+        return [moment for moment in self.series if _is_holiday(_day(moment))]
 
     @property
     def occurrences(self) -> list[datetime | date]:
@@ -590,8 +661,10 @@ class DatedEvent:
         """Year-less, as crafts chambers print it: "Mi, 03.12., 14:00 – 17:30 Uhr"."""
         times = ""
         if isinstance(self.start, datetime):
-            times = f"{_hhmm(self.start)} – {_hhmm(self.end)} Uhr" if isinstance(self.end, datetime) else (
-                f"ab {_hhmm(self.start)} Uhr"
+            times = (
+                f"{_hhmm(self.start)} – {_hhmm(self.end)} Uhr"
+                if isinstance(self.end, datetime)
+                else (f"ab {_hhmm(self.start)} Uhr")
             )
         if self.multi_day:
             text = f"{_de_short(self.first_day)} – {_de_short(self.last_day)}"
@@ -798,12 +871,16 @@ Page = tuple[int, str, bytes]
 
 def _page(request: _Request, template: str, status: int = 200, **context: Any) -> Page:
     content = request.content
-    body = _environment().get_template(template).render(
-        today=request.today,
-        base_url=request.base_url,
-        path=request.path,
-        organisers=list(content.organisers.values()),
-        **context,
+    body = (
+        _environment()
+        .get_template(template)
+        .render(
+            today=request.today,
+            base_url=request.base_url,
+            path=request.path,
+            organisers=list(content.organisers.values()),
+            **context,
+        )
     )
     return status, HTML, body.encode("utf-8")
 
@@ -865,11 +942,13 @@ def _detail(request: _Request, spec: EventSpec) -> Page:
             registration = request.absolute(f"/ihk/anmeldung/{spec.slug}")
         jsonld = [
             _schema_event(event, request.absolute(event.path), request.absolute(section.listing), registration),
-            _breadcrumbs([
-                ("Startseite", request.absolute("/")),
-                ("Veranstaltungen", request.absolute(section.listing)),
-                (spec.title, request.absolute(event.path)),
-            ]),
+            _breadcrumbs(
+                [
+                    ("Startseite", request.absolute("/")),
+                    ("Veranstaltungen", request.absolute(section.listing)),
+                    (spec.title, request.absolute(event.path)),
+                ]
+            ),
         ]
     elif section.key == "startup":
         # Relative URLs on purpose: real sites do this, and extractors must resolve them.
@@ -878,12 +957,21 @@ def _detail(request: _Request, spec: EventSpec) -> Page:
     elif section.key == "markt":
         # One @graph with the page, its breadcrumbs and the event, as CMS plugins emit it.
         page_url = request.absolute(event.path)
-        crumbs = _breadcrumbs([("Start", request.absolute("/")),
-                               ("Veranstaltungen", request.absolute(section.listing)),
-                               (spec.title, page_url)])
+        crumbs = _breadcrumbs(
+            [
+                ("Start", request.absolute("/")),
+                ("Veranstaltungen", request.absolute(section.listing)),
+                (spec.title, page_url),
+            ]
+        )
         data = _schema_event(event, page_url, request.absolute(section.listing), None)
-        webpage = {"@type": "WebPage", "@id": page_url, "name": spec.title, "inLanguage": "de",
-                   "isPartOf": {"@type": "WebSite", "name": section.name}}
+        webpage = {
+            "@type": "WebPage",
+            "@id": page_url,
+            "name": spec.title,
+            "inLanguage": "de",
+            "isPartOf": {"@type": "WebSite", "name": section.name},
+        }
         graph = [webpage, crumbs, data]
         for node in graph:
             node.pop("@context", None)
@@ -905,8 +993,7 @@ def _detail(request: _Request, spec: EventSpec) -> Page:
 
 def _registration(request: _Request, spec: EventSpec) -> Page:
     event = _dated(request.content, spec, request.today)
-    return _page(request, "ihk/anmeldung.html", title=f"Anmeldung: {spec.title}", section=event.section,
-                 event=event)
+    return _page(request, "ihk/anmeldung.html", title=f"Anmeldung: {spec.title}", section=event.section, event=event)
 
 
 def _fill(text: str, when: datetime | date | None, venue: Venue | None) -> str:
@@ -916,8 +1003,7 @@ def _fill(text: str, when: datetime | date | None, venue: Venue | None) -> str:
 def _press_list(request: _Request) -> Page:
     organiser = request.content.organiser("ihk")
     items = [(article, request.today + timedelta(days=article.published_days)) for article in request.content.press]
-    return _page(request, "ihk/press_list.html", title=f"Presse – {organiser.name}", section=organiser,
-                 items=items)
+    return _page(request, "ihk/press_list.html", title=f"Presse – {organiser.name}", section=organiser, items=items)
 
 
 def _press(request: _Request, article: Article) -> Page:
@@ -929,19 +1015,29 @@ def _press(request: _Request, article: Article) -> Page:
         _fill(text, mentioned.start if mentioned else None, mentioned.spec.venue if mentioned else None)
         for text in article.paragraphs
     ]
-    jsonld = [{
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": article.title,
-        "description": article.teaser,
-        "datePublished": published.isoformat(),
-        "inLanguage": "de",
-        "mainEntityOfPage": request.absolute(request.path),
-        "publisher": {"@type": "Organization", "name": organiser.name, "url": request.absolute("/ihk/presse")},
-    }]
-    return _page(request, "ihk/press.html", title=f"{article.title} – {organiser.name}", section=organiser,
-                 article=article, paragraphs=paragraphs, published=published, mentioned=mentioned,
-                 jsonld=jsonld)
+    jsonld = [
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "description": article.teaser,
+            "datePublished": published.isoformat(),
+            "inLanguage": "de",
+            "mainEntityOfPage": request.absolute(request.path),
+            "publisher": {"@type": "Organization", "name": organiser.name, "url": request.absolute("/ihk/presse")},
+        }
+    ]
+    return _page(
+        request,
+        "ihk/press.html",
+        title=f"{article.title} – {organiser.name}",
+        section=organiser,
+        article=article,
+        paragraphs=paragraphs,
+        published=published,
+        mentioned=mentioned,
+        jsonld=jsonld,
+    )
 
 
 def _article_when(article: Article) -> When:
@@ -955,13 +1051,28 @@ def _report(request: _Request, article: Article) -> Page:
     held, _ = _article_when(article).resolve(request.today)
     published = _day(held) + timedelta(days=article.published_days)
     paragraphs = [_fill(text, held, article.venue) for text in article.paragraphs]
-    return _page(request, "vmn/report.html", title=f"{article.title} – {organiser.name}", section=organiser,
-                 article=article, paragraphs=paragraphs, published=published, held=_day(held))
+    return _page(
+        request,
+        "vmn/report.html",
+        title=f"{article.title} – {organiser.name}",
+        section=organiser,
+        article=article,
+        paragraphs=paragraphs,
+        published=published,
+        held=_day(held),
+    )
 
 
 def _intern_index(request: _Request) -> Page:
-    return _page(request, "intern.html", title="Mitgliederbereich", section=None, article=None,
-                 articles=request.content.intern, jsonld=[])
+    return _page(
+        request,
+        "intern.html",
+        title="Mitgliederbereich",
+        section=None,
+        article=None,
+        articles=request.content.intern,
+        jsonld=[],
+    )
 
 
 def _intern(request: _Request, article: Article) -> Page:
@@ -975,8 +1086,16 @@ def _intern(request: _Request, article: Article) -> Page:
         "location": _schema_place(article.venue) if article.venue else None,
         "description": " ".join(article.paragraphs),
     }
-    return _page(request, "intern.html", title=article.title, section=None, article=article,
-                 articles=request.content.intern, start=start, jsonld=[{k: v for k, v in data.items() if v}])
+    return _page(
+        request,
+        "intern.html",
+        title=article.title,
+        section=None,
+        article=article,
+        articles=request.content.intern,
+        start=start,
+        jsonld=[{k: v for k, v in data.items() if v}],
+    )
 
 
 def _impressum(request: _Request) -> Page:
@@ -998,8 +1117,7 @@ def _robots(request: _Request) -> Page:
 def _sitemap(request: _Request) -> Page:
     lastmod = request.today.isoformat()
     urls = [path for path in all_paths() if _is_html(path) and not path.startswith(PRIVATE_PREFIX)]
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in urls:
         lines.append(f"  <url><loc>{xml_escape(request.absolute(path))}</loc><lastmod>{lastmod}</lastmod></url>")
     lines.append("</urlset>")
@@ -1100,34 +1218,36 @@ def expected_events(today: date) -> list[dict[str, Any]]:
         for event in _events(content, today, organiser.key):
             spec = event.spec
             original = content.by_ref.get(spec.same_as) if spec.same_as else None
-            result.append({
-                "path": event.path,
-                "section": organiser.key,
-                "title": spec.title,
-                "start": event.start_iso,
-                "end": event.end_iso,
-                "all_day": event.all_day,
-                "city": event.city,
-                "postcode": spec.venue.postcode if spec.venue else None,
-                "venue": spec.venue.name if spec.venue else None,
-                "organiser": event.organiser.name,
-                "organiser_kind": event.organiser.kind.value,
-                "audience": spec.audience.value,
-                "format": spec.format.value,
-                "sectors": list(spec.sectors),
-                "language": spec.language,
-                "status": spec.status.value,
-                "attendance": spec.attendance,
-                "markup": organiser.markup,
-                "structured": organiser.markup in ("jsonld", "microdata"),
-                "ics": event.ics_path,
-                "recurrence": event.rrule,
-                "occurrences": [moment.isoformat() for moment in event.occurrences],
-                "free": spec.price.free,
-                "price": spec.price.amount,
-                "registration_deadline": event.deadline.isoformat() if event.deadline else None,
-                "same_as": _dated(content, original, today).path if original else None,
-            })
+            result.append(
+                {
+                    "path": event.path,
+                    "section": organiser.key,
+                    "title": spec.title,
+                    "start": event.start_iso,
+                    "end": event.end_iso,
+                    "all_day": event.all_day,
+                    "city": event.city,
+                    "postcode": spec.venue.postcode if spec.venue else None,
+                    "venue": spec.venue.name if spec.venue else None,
+                    "organiser": event.organiser.name,
+                    "organiser_kind": event.organiser.kind.value,
+                    "audience": spec.audience.value,
+                    "format": spec.format.value,
+                    "sectors": list(spec.sectors),
+                    "language": spec.language,
+                    "status": spec.status.value,
+                    "attendance": spec.attendance,
+                    "markup": organiser.markup,
+                    "structured": organiser.markup in ("jsonld", "microdata"),
+                    "ics": event.ics_path,
+                    "recurrence": event.rrule,
+                    "occurrences": [moment.isoformat() for moment in event.occurrences],
+                    "free": spec.price.free,
+                    "price": spec.price.amount,
+                    "registration_deadline": event.deadline.isoformat() if event.deadline else None,
+                    "same_as": _dated(content, original, today).path if original else None,
+                }
+            )
     return result
 
 
@@ -1252,7 +1372,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--today", type=date.fromisoformat, help="pretend today is this date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     site = SampleSite(args.host, args.port, args.today).start()
     print(f"Sample site: {site.url}/  (Ctrl-C stops)")
     try:
