@@ -38,6 +38,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from kontext.errors import UserError
 from kontext.vocabulary import AudienceLabel, EventFormat, EventStatus, OrganizerKind
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ PRIVATE_PREFIX = "/intern/"
 MAX_DAYS = 60
 
 
-class SampleSiteError(Exception):
-    """The sample site's content files are inconsistent (a developer's mistake, named precisely)."""
+class SampleSiteError(UserError):
+    """The sample site's content is missing or inconsistent; the message names the file and entry."""
 
 
 def _is_holiday(day: date) -> bool:
@@ -273,6 +274,10 @@ class Content:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SampleSiteError(
+            f"{path} is missing: the sample site is read from the source checkout (pip install -e .)"
+        ) from None
     except (OSError, yaml.YAMLError) as error:
         raise SampleSiteError(f"{path}: cannot read: {error}") from None
     if not isinstance(data, dict):

@@ -253,6 +253,15 @@ def test_the_shapes_the_later_issues_need_are_there() -> None:
         assert word in startup_text
 
 
+def test_status_is_also_written_in_words() -> None:
+    wording = {"cancelled": ("abgesagt", "entfällt"), "postponed": ("verschoben",), "moved_online": ("online only",)}
+    changed = [event for event in expected_events(TODAY) if event["status"] != "scheduled"]
+    assert len(changed) == 4
+    for event in changed:
+        text = render(event["path"], TODAY, BASE)[2].decode().lower()
+        assert any(word in text for word in wording[event["status"]]), event["path"]
+
+
 def test_sector_hints_use_the_configured_codes() -> None:
     config = Path(__file__).resolve().parents[2] / "config" / "sectors.yaml"
     codes = set(yaml.safe_load(config.read_text(encoding="utf-8"))["sectors"])
@@ -431,6 +440,11 @@ def test_broken_content_is_reported_with_file_and_entry(tmp_path: Path) -> None:
     )
     with pytest.raises(SampleSiteError, match=r"vmn\.yaml 'arbeitskreis-digitalisierung-produktion': unknown venue"):
         load_content(content)
+
+
+def test_missing_content_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(SampleSiteError, match=r"organisers\.yaml is missing"):
+        load_content(tmp_path)
 
 
 # --------------------------------------------------------------------------------------- server
