@@ -189,31 +189,12 @@ def region_name(country: str, raw: str) -> str | None:
 _UMLAUT_E = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Words that join a town and its qualifier: "am Main", "an der Donau", "i. Br.", "b. Berlin".
-CONNECTORS = frozenset(
-    [
-        "am",
-        "an",
-        "a",
-        "der",
-        "die",
-        "dem",
-        "den",
-        "d",
-        "im",
-        "in",
-        "i",
-        "b",
-        "bei",
-        "ob",
-        "vor",
-        "v",
-        "auf",
-        "unter",
-        "u",
-        "zu",
-        "z",
-    ]
-)
+# fmt: off
+CONNECTORS = frozenset({
+    "am", "an", "a", "der", "die", "dem", "den", "d", "im", "in", "i",
+    "b", "bei", "ob", "vor", "v", "auf", "unter", "u", "zu", "z",
+})
+# fmt: on
 _QUALIFIER_START = re.compile(
     r"\s*(?:[(/,]|\b(?:am|an|a\.|a\.d\.|der|im|in|i\.|bei|b\.|ob|vor|v\.|auf|unter|u\.)(?=\s|[A-ZÄÖÜ]))"
 )

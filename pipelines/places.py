@@ -67,23 +67,13 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _PREPOSITION = re.compile(r"^(?:in|im|bei|near|nahe|at)\s+(?=[A-ZÄÖÜ])")
+# fmt: off
 _COUNTRY_WORDS = {
-    "deutschland": "DE",
-    "germany": "DE",
-    "bundesrepublik deutschland": "DE",
-    "de": "DE",
-    "d": "DE",
-    "österreich": "AT",
-    "oesterreich": "AT",
-    "austria": "AT",
-    "at": "AT",
-    "a": "AT",
-    "schweiz": "CH",
-    "switzerland": "CH",
-    "suisse": "CH",
-    "svizzera": "CH",
-    "ch": "CH",
+    "deutschland": "DE", "germany": "DE", "bundesrepublik deutschland": "DE", "de": "DE", "d": "DE",
+    "österreich": "AT", "oesterreich": "AT", "austria": "AT", "at": "AT", "a": "AT",
+    "schweiz": "CH", "switzerland": "CH", "suisse": "CH", "svizzera": "CH", "ch": "CH",
 }
+# fmt: on
 _COUNTRY_PREFIX = {"D": "DE", "DE": "DE", "A": "AT", "AT": "AT", "CH": "CH"}
 _TRAILING_COUNTRY = re.compile(
     r"[\s,(]+(?:Deutschland|Germany|Österreich|Austria|Schweiz|Switzerland|Suisse|Svizzera)\)?\s*$"
@@ -106,56 +96,14 @@ _STREET_WORD = re.compile(
     re.IGNORECASE,
 )
 # Words that take a number but are not streets: rooms, halls, booths, parts of a programme.
-_NOT_STREET = frozenset(
-    [
-        "halle",
-        "hall",
-        "saal",
-        "säle",
-        "raum",
-        "räume",
-        "room",
-        "stand",
-        "booth",
-        "hörsaal",
-        "etage",
-        "stock",
-        "stockwerk",
-        "og",
-        "eg",
-        "ug",
-        "gebäude",
-        "building",
-        "haus",
-        "zimmer",
-        "ebene",
-        "level",
-        "floor",
-        "eingang",
-        "tor",
-        "gate",
-        "bau",
-        "block",
-        "teil",
-        "tag",
-        "day",
-        "modul",
-        "gruppe",
-        "kurs",
-        "woche",
-        "termin",
-        "runde",
-        "postfach",
-        "seminarraum",
-        "konferenzraum",
-        "sitzungssaal",
-        "track",
-        "bühne",
-        "stage",
-        "nr",
-        "no",
-    ]
-)
+# fmt: off
+_NOT_STREET = frozenset({
+    "halle", "hall", "saal", "säle", "raum", "räume", "room", "stand", "booth", "hörsaal", "etage", "stock",
+    "stockwerk", "og", "eg", "ug", "gebäude", "building", "haus", "zimmer", "ebene", "level", "floor", "eingang",
+    "tor", "gate", "bau", "block", "teil", "tag", "day", "modul", "gruppe", "kurs", "woche", "termin",
+    "runde", "postfach", "seminarraum", "konferenzraum", "sitzungssaal", "track", "bühne", "stage", "nr", "no",
+})
+# fmt: on
 _NOT_NAME = re.compile(
     r"(?i)(?:\b(?:tel|telefon|fon|fax|e-?mail|mail|www|http|uhr|anmeldung|eintritt|kosten|preis)\b|@|"
     r"\d{1,2}:\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?)"
