@@ -512,9 +512,10 @@ _EVENT_NOUNS = (
     r"messe\w*|fair\w*|conference\w*|lecture\w*|course\w*|panel\w*|plenum|treffen|austausch|summit\w*|"
     r"meetup\w*|sprechtag\w*|beratung\w*|coaching\w*|netzwerk\w*|networking|lesung\w*|diskussion\w*|"
     r"barcamp\w*|hackathon\w*|pitch\w*|fortbildung\w*|weiterbildung\w*|lehrgang\w*|frühstück\w*|"
-    r"matchmaking\w*|days?\b|tage?\b|abend\w*|sprint\w*|café|cafe|"
-    r"vortragsreihe\w*|reihe|symposium\w*|gipfel\w*|dialog\w*|expo\w*|kolloquium\w*|webcast\w*"
+    r"matchmaking\w*|vortragsreihe\w*|reihe|symposium\w*|gipfel\w*|dialog\w*|expo\w*|kolloquium\w*|webcast\w*"
 )
+# After "online" (never a topic prefix) a few more words name an event: "Online-Tag", "online days".
+_ONLINE_NOUNS = _EVENT_NOUNS + r"|days?\b|tage?\b|abend\w*|sprint\w*|café|cafe"
 _MEETING_TOOLS = (
     r"zoom|(?:ms|microsoft)[\s-]teams|teams|webex|gotomeeting|gotowebinar|go\s?to\s?meeting|jitsi|bigbluebutton|"
     r"big\s?blue\s?button|google\s?meet|skype|edudip|clickmeeting|hopin|alfaview|wonder\.me|gather\.town"
@@ -534,8 +535,13 @@ _HYBRID = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ONLINE = re.compile(
-    _NEGATION + r"\bonline[\s-]*(?:" + _EVENT_NOUNS + r")"
-    r"|" + _NEGATION + r"\bdigital(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r")"
+    _NEGATION + r"\bonline[\s-]*(?:" + _ONLINE_NOUNS + r")"
+    # "digitale Veranstaltung", never the compound: a "Digitalgipfel" or "Digitalmesse" is about digital topics.
+    r"|"
+    + _NEGATION
+    + r"\bdigital(?:e|en|er|es)\s+(?:"
+    + _ONLINE_NOUNS
+    + r")|\bdigital\s+(?:event|meeting|conference)s?\b"
     r"|" + _NEGATION + r"\bvirtuell(?:e|en|er|es)?[\s-]*(?:" + _EVENT_NOUNS + r"|raum|räume)"
     r"|" + _NEGATION + r"\bvirtual[\s-]+(?:" + _EVENT_NOUNS + r")"
     r"|\bweb(?:inar|seminar)\w*"
