@@ -575,11 +575,13 @@ _STREAM_EXTRA = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"(?<![\d.])\d{5}\s+[A-ZÄÖÜ][a-zäöüß]")
+# Meeting links, by their host and path (no sub-domain part: "us02web.zoom.us/j/…" matches on "zoom.us/j").
 _MEETING_LINK = re.compile(
-    r"(?i)(?:^|[/.@\s])(?:[\w-]+\.)?(?:zoom\.us|zoom\.com|zoomgov\.com)/(?:j|w|webinar|meeting|my|s)\b"
-    r"|teams\.microsoft\.com/(?:l/meetup-join|meet)|teams\.live\.com/meet|(?:[\w-]+\.)?webex\.com/(?:meet|join|[\w-]+/j\.php|weblink)"
-    r"|(?:global\.)?gotomeeting\.com/join|meet\.goto\.com|gotowebinar\.com|attendee\.gotowebinar\.com|meet\.google\.com/"
-    r"|meet\.jit\.si/|(?:[\w-]+\.)?edudip\.com|clickmeeting\.com|hopin\.com/events|bigbluebutton|(?:[\w-]+\.)?alfaview\.com"
+    r"(?i)\b(?:zoom\.us|zoom\.com|zoomgov\.com)/(?:j|w|webinar|meeting|my|s)\b"
+    r"|\bteams\.microsoft\.com/(?:l/meetup-join|meet)|\bteams\.live\.com/meet"
+    r"|\bwebex\.com/(?:meet|join|weblink|[\w-]{1,40}/j\.php)|\bgotomeeting\.com/join|\bmeet\.goto\.com"
+    r"|\bgotowebinar\.com|\bmeet\.google\.com/|\bmeet\.jit\.si/|\bedudip\.com|\bclickmeeting\.com"
+    r"|\bhopin\.com/events|\bbigbluebutton|\balfaview\.com"
 )
 
 
