@@ -108,9 +108,11 @@ _NOT_NAME = re.compile(
     r"(?i)(?:\b(?:tel|telefon|fon|fax|e-?mail|mail|www|http|uhr|anmeldung|eintritt|kosten|preis)\b|@|"
     r"\d{1,2}:\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?)"
 )
+# Segments that say how or whether one attends, not where: attendance is detected separately.
 _ONLINE_SEGMENT = re.compile(
     r"(?i)^(?:online|digital|virtuell|virtual|remote|webinar|livestream|live-stream|stream|zoom|ms teams|"
-    r"microsoft teams|webex|online[- ](?:veranstaltung|event|seminar|meeting|konferenz|workshop)|"
+    r"microsoft teams|webex|(?:online|hybrid|präsenz)[- ]?(?:veranstaltung|event|seminar|meeting|konferenz|workshop)|"
+    r"hybrid|hybride veranstaltung|in präsenz|präsenz|vor ort|vor ort und online|online und vor ort|"
     r"(?:online|digital)\s+(?:via|per|über)\s+\w+(?:\s\w+)?|tba|tbd|n\.\s?n\.|wird noch bekannt gegeben)$"
 )
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")

@@ -111,6 +111,12 @@ def test_full_venue_address() -> None:
     assert near(place, 52.37, 9.77)
 
 
+def test_attendance_words_are_not_venue_names() -> None:
+    place = parse_place("Hybrid-Veranstaltung, Haus der Wirtschaft, Kammerweg 19, 70174 Stuttgart")
+    assert (place.name, place.street, place.city) == ("Haus der Wirtschaft", "Kammerweg 19", "Stuttgart")
+    assert parse_place("Online, Kammerweg 19, 30159 Hannover").name is None
+
+
 def test_label_and_chamber_venue() -> None:
     place = parse_place("Ort: IHK Lüneburg-Wolfsburg, Am Sande 1, 21335 Lüneburg")
     assert (place.name, place.street, place.postcode, place.city) == (
