@@ -601,15 +601,26 @@ class Gazetteer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
         self._postcode = lru_cache(maxsize=16384)(self._query_postcode)
         self._key = lru_cache(maxsize=16384)(self._query_key)
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
             self._local.connection = connection
+            self._connections.append(connection)
         return connection
+
+    def close(self) -> None:
+        """Close the file in every thread that opened it (look-ups reopen it when needed)."""
+        for connection in self._connections:
+            connection.close()
+        self._connections.clear()
+        self._local = threading.local()
+        self._postcode.cache_clear()
+        self._key.cache_clear()
 
     def _query_postcode(self, code: str) -> tuple[Locality, ...]:
         rows = self._connection().execute(

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def _wheel(path: Path, member: str, payload: bytes) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[gazetteer.Gazetteer, Path, dict]:
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[gazetteer.Gazetteer, Path, dict]]:
     directory = tmp_path_factory.mktemp("gazetteer")
     lines = "\n".join(json.dumps(row, ensure_ascii=False) for row in POSTAL_ROWS).encode()
     buffer = io.BytesIO()
@@ -93,7 +94,9 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[gazetteer.Gazetteer
     path = directory / "gazetteer.sqlite"
     counts = gazetteer.build(path, wheels=wheels)
     assert counts is not None
-    return gazetteer.load(path), path, {"counts": counts, "wheels": wheels}
+    gz = gazetteer.load(path)
+    yield gz, path, {"counts": counts, "wheels": wheels}
+    gz.close()
 
 
 def test_build_counts_and_leaves_other_countries_out(small) -> None:
@@ -152,6 +155,15 @@ def test_population_ranks_homonyms_and_brings_exonyms(small) -> None:
     assert gz.town("Wien").weight == 1690
     # GeoNames never located it and it has no population: known by postcode, never guessed from a word.
     assert gz.town("Kleindorf").weight == 0
+
+
+def test_close_and_reopen(small) -> None:
+    path = small[1]
+    again = gazetteer.load(path)
+    assert again.postcode_centre("30159").name == "Hannover"
+    again.close()
+    assert again.postcode_centre("30159").name == "Hannover"  # reopened on demand
+    again.close()
 
 
 def test_missing_file_is_a_clear_user_error(tmp_path: Path) -> None:
