@@ -2,7 +2,9 @@
 
 The store is the source of truth. `sync_index` pushes every dirty row (additions and removals)
 and clears a row's flag only after Meilisearch confirmed the write, so an outage at any moment
-leaves the rows dirty and the next run finishes the job.
+leaves the rows dirty and the next run finishes the job. When the live index was built with other
+settings (synonyms, attributes, ranking changed in code), `sync_index` rebuilds from the store and
+swaps, so settings changes reach the index the same way as a full reindex: without downtime.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ class SyncReport:
     indexed: int = 0
     deleted: int = 0
     remaining: int = 0
+    rebuilt: bool = False
 
 
 def sync_index(store: Store, index: SearchIndex, batch: int = 2000) -> SyncReport:
     """Push the store's outbox into the index; raises SearchUnavailable if Meilisearch is down
     (what was confirmed so far stays confirmed)."""
+    if index.settings_outdated():
+        log.info("index %s has outdated settings: rebuilding it from the store", index.uid)
+        count = rebuild_index(store, index)
+        return SyncReport(indexed=count, remaining=store.count_dirty(), rebuilt=True)
     index.ensure()
     report = SyncReport()
     while True:
