@@ -59,8 +59,13 @@ def run_crawl(
     now = now or datetime.now(UTC)
     values = scrapy_settings(settings, polite=polite)
     values["KONTEXT_MEILI"] = meili
+    values["LOG_INSTALL_ROOT_HANDLER"] = False
     values.update(extra_settings or {})
-    process = CrawlerProcess(values, install_root_handler=False)
+    process = CrawlerProcess(values)
+    # Scrapy configures its loggers for DEBUG; follow the level the command line chose instead.
+    level = logging.getLogger().getEffectiveLevel()
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(level)
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(SourceSpider)

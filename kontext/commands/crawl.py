@@ -63,15 +63,16 @@ def print_report(reports: list[SourceReport]) -> None:
 @click.option("--start-url", help="Crawl one ad-hoc site from this URL instead of configured sources.")
 @click.option("--allow-private", is_flag=True, help="With --start-url: allow loopback/private addresses.")
 @click.option("--sources-file", type=click.Path(dir_okay=False), help="Another sources file.")
+@click.option("--sample-site", metavar="URL", help="Address of a running sample site, for {sample_site} in start URLs.")
 @click.option("--no-index", is_flag=True, help="Only store; leave indexing to `kontext index`.")
 @json_option
-def crawl(names, start_url, allow_private, sources_file, no_index, as_json) -> None:
+def crawl(names, start_url, allow_private, sources_file, sample_site, no_index, as_json) -> None:
     """Crawl sources, store and index their events, and print a report per source."""
     config = settings()
     if start_url:
         sources = [adhoc_source(start_url, allow_private)]
     else:
-        sources = [source.resolved() for source in select_sources(config, names, sources_file)]
+        sources = [source.resolved(sample_site) for source in select_sources(config, names, sources_file)]
     if not sources:
         raise UserError("no enabled sources to crawl")
     if no_index:
