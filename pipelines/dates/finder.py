@@ -1,0 +1,87 @@
+"""find_dates: the date expressions inside longer text, for pages without markup.
+
+The heuristic extractor runs this over headings and paragraphs, so it must be quick and must not
+fire on what only looks like a date: prices ("12.50 €"), postcodes ("30159 Hannover"), phone
+numbers, IDs, version numbers, "Die"/"Mai" inside words, a lone "heute" in prose. Text is cut into
+runs of date-like tokens (anything the date grammar knows, plus glue like "am", "von", "Uhr", ","
+and a few labels like "Datum:"); an unknown word, a long number or a symbol ends a run. Each run
+is read by the same grammar as parse_when, and a reading is only reported when it names a day
+firmly: a full date, a day with a month name or a "12.03." with its dot, or a weaker shape
+("3.5", "Freitag", "morgen") backed by a weekday, a clock time or a firm partner in a range.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pipelines.dates import lexicon as lx
+from pipelines.dates.calendar import Resolver, resolve
+from pipelines.dates.grammar import mentions
+from pipelines.dates.model import Item, Reading
+from pipelines.dates.scanner import Token, normalise, scan
+from pipelines.dates.when import When
+
+# Words that label a date on event pages and may stand between its parts ("Datum: 12.03. Uhrzeit: 10 Uhr").
+LABELS = frozenset({"datum", "uhrzeit", "zeit", "termin", "date", "time", "wann", "when", "beginn", "begin",
+                    "start", "ende", "end", "einlass", "doors", "veranstaltungsdatum", "termine"})
+_BREAKING_PUNCT = frozenset({".", ";", "|", "[", "]"})
+_TRIGGER = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(
+        (w for w in {*lx.MONTHS, *lx.WEEKDAYS, *lx.RELATIVE_DAYS, *lx.HOLIDAYS} if len(w) > 2 and " " not in w),
+        key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def find_dates(text: str, now: datetime, tz: str = "Europe/Berlin") -> list[tuple[int, int, When]]:
+    """Date expressions inside `text`: (begin, end, When) with character offsets, in text order."""
+    if not text or _TRIGGER.search(text) is None:
+        return []
+    low = normalise(text)
+    resolver = Resolver(now, tz, prefer_future=True)
+    found: list[tuple[int, int, When]] = []
+    for run in _runs(scan(text, low), low):
+        for reading, items in mentions(run):
+            if not _firm(reading, items):
+                continue
+            span = resolve(reading, resolver)
+            if span is None:
+                continue
+            used = [item for item in items if item.kind in ("D", "T")]
+            found.append((used[0].start, used[-1].end, When(*span)))
+    return found
+
+
+def _runs(tokens: list[Token], low: str) -> list[list[Token]]:
+    runs: list[list[Token]] = [[]]
+    previous: Token | None = None
+    for token in tokens:
+        breaks = (
+            (token.kind == "word" and token.text not in LABELS)
+            or (token.kind == "num" and token.extra["digits"] >= 5)
+            or (token.kind == "punct" and token.text in _BREAKING_PUNCT)
+            or (previous is not None and (low[previous.end:token.start].strip() or token.start - previous.end > 3))
+        )
+        if breaks and runs[-1]:
+            runs.append([])
+        if not (token.kind == "word" or (token.kind == "punct" and token.text in _BREAKING_PUNCT)):
+            runs[-1].append(token)
+        previous = token
+    return [run for run in runs if any(t.kind not in ("punct", "glue") for t in run)]
+
+
+def _firm(reading: Reading, items: list[Item]) -> bool:
+    """Whether a reading names a day firmly enough to report it from running text."""
+    if reading.start is None:
+        return False
+    days = [item for item in items if item.kind == "D"]
+    has_clock = any(item.kind == "T" and item.value.strong for item in items)
+    if any(item.extra.get("strong") for item in days):
+        return True
+    start = reading.start
+    if start.day is not None and start.month is not None:
+        return has_clock or any(item.extra.get("checked") for item in days)
+    if start.offset is not None or start.weekday_only:
+        return has_clock
+    return False

@@ -1,0 +1,247 @@
+"""Text -> tokens: the numeric shapes and words the date grammar is built from.
+
+The scanner only recognises shapes ("31.10.2025", "31.10", "19:30", "3rd", "März"); it does not
+decide what an ambiguous shape means ("15.30" may be a day or a time, "2330" a year or a time).
+That is the grammar's job, which sees the neighbours. Offsets refer to the text given, so
+find_dates can report spans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipelines.dates import lexicon as lx
+
+# Dashes, spaces and quotes that pages use in place of the ASCII ones; one character each, so
+# offsets into the normalised text are offsets into the original.
+_SAME_LENGTH = str.maketrans({
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u2002": " ",
+    "\u2003": " ", "\u2019": "'", "\t": " ", "\n": " ", "\r": " ", "\u00b7": " ",
+})
+
+_NO_LETTER = r"(?![^\W\d_])"
+_TWO_DIGIT_YEAR_END = r"(?![\d.:])(?!\s*(?:uhr|h)" + _NO_LETTER + ")"
+_SHAPES = [
+    ("iso", r"(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(z|[+-]\d{2}(?::?\d{2})?)?)?"
+            r"(?!\d)"),
+    ("ymd", r"(\d{4})(?P<ymd_sep>[./])(\d{1,2})(?P=ymd_sep)(\d{1,2})(?!\d)"),
+    # A two-digit year only right after the separator ("31.10.25", "30 . 09 . 22"), never after a
+    # lone space, where "23.08. 19-20 Uhr" has an hour; and never when a time follows ("18.07. 09.55").
+    ("dmy", r"(\d{1,2})(\s?)(?P<dmy_sep>[./-])\s?(\d{1,2})(?:\s?(?P=dmy_sep)\s?(\d{4})(?!\d)"
+            r"|(?P=dmy_sep)(\d{2})" + _TWO_DIGIT_YEAR_END + r"|\s(?P=dmy_sep)\s(\d{2})" + _TWO_DIGIT_YEAR_END + ")"),
+    ("ym", r"((?:19|20)\d{2})\s?[-./]\s?(\d{1,2})(?![\d.:/])"),
+    ("my", r"(\d{1,2})\s?[./-]\s*((?:19|20)\d{2})(?!\d)"),
+    ("clock", r"(\d{1,2})(?::|h(?=\d\d))(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?!\d)"),
+    ("dotclock", r"(\d{1,2})\.(\d{2})(?=\s*(?:uhr|h)" + _NO_LETTER + r")"),
+    ("dm", r"(\d{1,2})(?:\.\s?(\d{1,2})(\.(?!\d))?|/(\d{1,2})(?![\d/]))(?!\d)(?!\s*(?:uhr|h" + _NO_LETTER + r"|:))"),
+    ("ord", r"(\d{1,2})(?:\.(?!\d)|(?:st|nd|rd|th|ter|ten|te|sten|ste)" + _NO_LETTER + r")"),
+    ("plus", r"\+(\d)(?!\d)"),
+    ("num", r"(\d+)"),
+    ("ampm", r"[ap]\.\s?m\.?|pm" + _NO_LETTER),
+    ("word", r"[^\W\d_]+(?:'[^\W\d_]+)?"),
+    ("punct", r"[-/,()&+;|\[\]:]|\."),
+]
+_MASTER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _SHAPES))
+_ALONE = {name: re.compile(pattern) for name, pattern in _SHAPES}
+_ORDER = [name for name, _ in _SHAPES]
+_HYPHENATED = re.compile(r"-([^\W\d_]+)")
+
+
+@dataclass(slots=True)
+class Token:
+    """One recognised piece of text. `kind` names the shape or the word class; `value` its meaning."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    value: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def normalise(text: str) -> str:
+    """Lower-case the text and unify dashes and spaces, keeping every offset where it was."""
+    unified = text.translate(_SAME_LENGTH)
+    lowered = unified.lower()
+    if len(lowered) != len(unified):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in unified)
+    return lowered
+
+
+def scan(text: str, normalised: str | None = None) -> list[Token]:
+    """All tokens of `text` in order; `normalised` may pass normalise(text) when already computed."""
+    low = normalised if normalised is not None else normalise(text)
+    tokens: list[Token] = []
+    pos = 0
+    while True:
+        match = _MASTER.search(low, pos)
+        if match is None:
+            break
+        start = match.start()
+        token = _build(match.lastgroup, match, low)
+        if token is None:
+            token = _retry(low, start, _ORDER.index(match.lastgroup) + 1)
+        tokens.extend(_split_glued(token))
+        pos = token.end
+    return tokens
+
+
+def _split_glued(token: Token) -> list[Token]:
+    """"2pmTuesday": an am/pm glued to the word after it."""
+    text = token.text
+    if token.kind == "word" and text[:2] in ("am", "pm") and (text[2:] in lx.WEEKDAYS or text[2:] in lx.MONTHS):
+        rest = _classify(token.start + 2, token.end, text[2:])
+        return [Token("ampm", token.start, token.start + 2, text[:2], text[:2]), rest]
+    return [token]
+
+
+def _retry(low: str, start: int, first: int) -> Token:
+    """The next shape that fits at `start` when the first one matched but made no sense (month 15)."""
+    for name in _ORDER[first:]:
+        match = _ALONE[name].match(low, start)
+        if match is not None:
+            token = _build(name, match, low)
+            if token is not None:
+                return token
+    raise AssertionError("the num/word/punct shapes always match")  # pragma: no cover
+
+
+def _groups(name: str, match: re.Match) -> tuple:
+    if match.re is _MASTER:
+        index = match.re.groupindex[name]
+        count = _ALONE[name].groups
+        return tuple(match.group(index + 1 + i) for i in range(count))
+    return match.groups()
+
+
+def _valid_day(day: int, month: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+
+
+def _build(name: str, match: re.Match, low: str) -> Token | None:
+    start, end = match.span(name) if match.re is _MASTER else match.span()
+    text = low[start:end]
+    g = _groups(name, match)
+    if name == "iso":
+        year, month, day = int(g[0]), int(g[1]), int(g[2])
+        if not _valid_day(day, month):
+            return None
+        value = {"y": year, "m": month, "d": day}
+        if g[3] is not None:
+            value.update(h=int(g[3]), mi=int(g[4]), offset=g[6])
+        return Token("iso", start, end, text, value)
+    if name == "ymd":
+        year, month, day = int(g[0]), int(g[2]), int(g[3])
+        return Token("date", start, end, text, (year, month, day)) if _valid_day(day, month) else None
+    if name == "dmy":
+        day, month = int(g[0]), int(g[3])
+        year_text = g[4] or g[5] or g[6]
+        if g[5] is None and g[6] is not None and not g[1]:
+            return None  # "30 . 09 . 22" needs the spaces on both sides of both dots
+        if not _valid_day(day, month) and _valid_day(month, day) and g[2] == "/":
+            day, month = month, day
+        if not _valid_day(day, month):
+            return None
+        year = int(year_text)
+        if len(year_text) == 4 and not 1900 <= year <= 2100 and text[-5] == " ":
+            return None  # "02.08. 1845-1955": a date, then clock times
+        if len(year_text) == 2:
+            year += 2000 if year < 50 else 1900
+        return Token("date", start, end, text, (year, month, day), {"shape": "dmy"})
+    if name in ("ym", "my"):
+        year, month = (int(g[0]), int(g[1])) if name == "ym" else (int(g[1]), int(g[0]))
+        return Token("yearmonth", start, end, text, (year, month)) if 1 <= month <= 12 else None
+    if name in ("clock", "dotclock"):
+        hour, minute = int(g[0]), int(g[1])
+        if hour > 24 or minute > 59:
+            return None
+        return Token("clock", start, end, text, (hour % 24, minute), {"strong": True})
+    if name == "dm":
+        return _day_month(start, end, text, g)
+    if name == "ord":
+        day = int(g[0])
+        return Token("ord", start, end, text, day) if 1 <= day <= 31 else None
+    if name == "plus":
+        return Token("plus", start, end, text, int(g[0]))
+    if name == "num":
+        return Token("num", start, end, text, int(g[0]), {"digits": len(g[0])})
+    if name == "ampm":
+        return Token("ampm", start, end, text, "pm" if text.startswith("p") else "am")
+    if name == "word":
+        return _word(start, end, text, low)
+    return Token("punct", start, end, text, text)
+
+
+def _day_month(start: int, end: int, text: str, g: tuple) -> Token | None:
+    """"31.10", "31.10.", "31/10", "1. 2": a day and month, or, for "15.30", perhaps a clock time."""
+    first = int(g[0])
+    slash = g[3] is not None
+    second = int(g[3] if slash else g[1])
+    trailing_dot = bool(g[2])
+    day, month = first, second
+    if slash and not _valid_day(day, month) and _valid_day(month, day):
+        day, month = month, day
+    as_date = (month, day) if _valid_day(day, month) else None
+    minutes = None if slash else (g[1] if g[1] is not None and len(g[1]) == 2 else None)
+    as_time = (first, int(minutes)) if minutes is not None and first <= 24 and int(minutes) <= 59 else None
+    if (trailing_dot and as_date is not None) or " " in text:
+        as_time = None
+    if as_date is None and as_time is None:
+        return None
+    if as_date is None:
+        return Token("clock", start, end, text, (as_time[0] % 24, as_time[1]), {"strong": False})
+    return Token("dm", start, end, text, (None, *as_date), {"time": as_time, "dot": trailing_dot, "slash": slash})
+
+
+def _word(start: int, end: int, text: str, low: str) -> Token:
+    # "twenty-first": join hyphenated number words the tables know.
+    hyphen = _HYPHENATED.match(low, end)
+    if hyphen is not None:
+        joined = text + "-" + hyphen.group(1)
+        if joined in lx.ORDINALS or joined in lx.CARDINALS:
+            return _classify(start, hyphen.end(), joined)
+    return _classify(start, end, text)
+
+
+def _classify(start: int, end: int, text: str) -> Token:
+    if text in lx.MONTHS:
+        return Token("month", start, end, text, lx.MONTHS[text], {"weak": text in lx.WEAK_MONTHS})
+    if text in lx.WEEKDAYS:
+        return Token("weekday", start, end, text, lx.WEEKDAYS[text], {"weak": text in lx.WEAK_WEEKDAYS})
+    if text in lx.RELATIVE_DAYS:
+        return Token("rel", start, end, text, lx.RELATIVE_DAYS[text])
+    if text in lx.MODIFIERS:
+        return Token("mod", start, end, text, lx.MODIFIERS[text])
+    if text in lx.UNITS:
+        return Token("unit", start, end, text, lx.UNITS[text])
+    for kind, words in (("allday", lx.ALL_DAY), ("kw", lx.CALENDAR_WEEK), ("rest", lx.REST_WORDS),
+                        ("range", lx.RANGE_WORDS), ("list", lx.LIST_WORDS), ("or", lx.OR_WORDS),
+                        ("between", lx.BETWEEN_WORDS), ("from", lx.FROM_WORDS), ("at", lx.AT_WORDS),
+                        ("hourword", lx.HOUR_WORDS)):
+        if text in words:
+            return Token(kind, start, end, text, text)
+    if text in lx.HOLIDAYS:
+        return Token("holiday", start, end, text, text)
+    if text in lx.NOON:
+        return Token("clock", start, end, text, (lx.NOON[text], 0), {"strong": True})
+    if text in lx.PARTS_OF_DAY:
+        return Token("pod", start, end, text, lx.PARTS_OF_DAY[text])
+    if text in lx.HALF_HOUR_WORDS:
+        return Token("halfhour", start, end, text, lx.HALF_HOUR_WORDS[text])
+    if text in lx.ORDINALS:
+        return Token("ordword", start, end, text, lx.ORDINALS[text])
+    if text in lx.CARDINALS and text not in lx.GLUE:
+        return Token("numword", start, end, text, lx.CARDINALS[text], {"weak": text in lx.WEAK_CARDINALS})
+    if text in lx.GLUE:
+        return Token("glue", start, end, text, text)
+    return _compound(start, end, text)
+
+
+def _compound(start: int, end: int, text: str) -> Token:
+    """Glued words: "Dienstagabend", "donnerstagnachmittag", "pmTuesday"."""
+    for name, number in lx.WEEKDAYS.items():
+        if len(name) > 5 and text.startswith(name) and text[len(name):] in lx.COMPOUND_PARTS_OF_DAY:
+            return Token("weekday", start, end, text, number, {"pod": lx.COMPOUND_PARTS_OF_DAY[text[len(name):]]})
+    return Token("word", start, end, text, text)
