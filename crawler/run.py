@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from crawler.settings import scrapy_settings
-from crawler.spiders.source import SourceSpider
+from crawler.spiders.families import spider_for
 from kontext.services import Meili
 from kontext.settings import Settings
 from kontext.sources import Source
@@ -68,7 +68,7 @@ def run_crawl(
         logging.getLogger(name).setLevel(level)
     crawlers = []
     for source in sources:
-        crawler = process.create_crawler(SourceSpider)
+        crawler = process.create_crawler(spider_for(source))
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source, now=now)
     process.start()

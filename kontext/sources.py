@@ -65,6 +65,7 @@ class Source(BaseModel):
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(default_factory=list)
     mode: ExtractionMode = "auto"
+    family: str | None = None  # a platform family with its own base spider (crawler/spiders/families)
     event_links: str | None = None  # regex on absolute URLs of links that lead to event pages
     follow_links: str | None = None  # regex on links to follow for more listing pages (pagination)
     selectors: Selectors | None = None
