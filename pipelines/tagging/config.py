@@ -43,6 +43,7 @@ class Term:
     label: str
     weight: float = STRONG
     mode: Mode = Mode.TERM
+    lang: str = ""  # "de", "en" or "" (any); English terms never match inside compounds
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Lexicon:
 
     name: str
     labels: tuple[Label, ...]
-    neutral: tuple[str, ...] = ()
+    neutral: tuple[Term, ...] = ()
 
     def label(self, code: str) -> Label | None:
         return next((label for label in self.labels if label.code == code), None)
@@ -88,6 +89,7 @@ class AudienceConfig:
     signals: tuple[Signal, ...]
     format_weights: dict[EventFormat, dict[AudienceLabel, float]]
     title_factor: float
+    bridge_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,21 +136,26 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
     """A list of terms, or a mapping language -> list of terms, as a flat tuple of strings."""
+    return tuple(word for _, word in _words_by_language(value, where))
+
+
+def _words_by_language(value: Any, where: str) -> list[tuple[str, str]]:
+    """(language, term) pairs from a list of terms ("" = any language) or a mapping language -> list."""
     if value is None:
-        return ()
+        return []
     if isinstance(value, dict):
         unknown = set(value) - set(LANGUAGES)
         if unknown:
             raise TaggingConfigError(f"{where}: unknown language {sorted(unknown)[0]!r} (use de or en)")
-        return tuple(word for lang in LANGUAGES for word in _words(value.get(lang), where))
+        return [(lang, word) for lang in LANGUAGES for _, word in _words_by_language(value.get(lang), where)]
     if not isinstance(value, list):
         raise TaggingConfigError(f"{where}: expected a list of terms")
     words = []
     for item in value:
         if not isinstance(item, str | int | float) or not str(item).strip():
             raise TaggingConfigError(f"{where}: {item!r} is not a term")
-        words.append(" ".join(str(item).split()))
-    return tuple(words)
+        words.append(("", " ".join(str(item).split())))
+    return words
 
 
 def _names(value: Any, where: str) -> tuple[str, str]:
@@ -182,10 +189,10 @@ def _lexicon(path: Path, data: dict[str, Any], key: str, what: str, allowed: lis
         de, en = _names(entry.get("label"), where)
         weak = {word.casefold() for word in _words(entry.get("weak"), f"{where}, field 'weak'")}
         terms: list[Term] = []
-        for word in _words(entry.get("terms"), f"{where}, field 'terms'"):
-            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.TERM))
-        for word in _words(entry.get("exact"), f"{where}, field 'exact'"):
-            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.EXACT))
+        for lang, word in _words_by_language(entry.get("terms"), f"{where}, field 'terms'"):
+            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.TERM, lang))
+        for lang, word in _words_by_language(entry.get("exact"), f"{where}, field 'exact'"):
+            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.EXACT, lang))
         for word in _words(entry.get("parts"), f"{where}, field 'parts'"):
             part = _part(word, f"{where}, field 'parts'")
             terms.append(Term(part.text, code, part.weight, part.mode))
@@ -196,7 +203,10 @@ def _lexicon(path: Path, data: dict[str, Any], key: str, what: str, allowed: lis
         if not terms:
             raise TaggingConfigError(f"{where}: has no terms")
         labels.append(Label(code, de, en, tuple(terms)))
-    neutral = _words(data.get("neutral"), f"{path.name}: field 'neutral'")
+    neutral = tuple(
+        Term(word, "", STRONG, Mode.TERM, lang)
+        for lang, word in _words_by_language(data.get("neutral"), f"{path.name}: field 'neutral'")
+    )
     return Lexicon(key, tuple(labels), neutral)
 
 
@@ -235,7 +245,7 @@ def _audience(path: Path, data: dict[str, Any]) -> AudienceConfig:
         if fmt not in EventFormat.__members__.values():
             raise TaggingConfigError(f"{path.name}: format_weights: {fmt!r} is not a format code")
         format_weights[EventFormat(fmt)] = _audience_map(weights, f"{path.name}: format_weights {fmt!r}")
-    for key in ("model_weight", "title_factor"):
+    for key in ("model_weight", "title_factor", "bridge_weight"):
         if not isinstance(data.get(key, 1.0), int | float):
             raise TaggingConfigError(f"{path.name}: field {key!r} must be a number")
     return AudienceConfig(
@@ -245,6 +255,7 @@ def _audience(path: Path, data: dict[str, Any]) -> AudienceConfig:
         signals=tuple(signals),
         format_weights=format_weights,
         title_factor=float(data.get("title_factor", 1.0)),
+        bridge_weight=float(data.get("bridge_weight", 0.0)),
     )
 
 

@@ -25,16 +25,19 @@ KIND_SECTOR_STRENGTH = 0.4  # an organiser kind's sector lean (crafts chamber ->
 
 @dataclass(frozen=True)
 class LabelPolicy:
-    """How terms and model combine for a multi-label dimension (sectors, topics)."""
+    """How terms and model combine for a multi-label dimension (sectors, topics).
 
-    threshold: float = 0.45
-    model_weight: float = 0.35  # share of the model score in the blend
-    model_alone: float = 0.55  # the model alone counts this fraction of its score
+    The model can only add to what the terms found (noisy-or with `model_weight` x its score): trained
+    on a few hundred events, it knows too few words to overrule the staff's term lists.
+    """
+
+    threshold: float = 0.6
+    model_weight: float = 0.5
     max_labels: int = 3
 
 
 SECTOR_POLICY = LabelPolicy()
-TOPIC_POLICY = LabelPolicy(threshold=0.45, model_weight=0.35, model_alone=0.55, max_labels=3)
+TOPIC_POLICY = LabelPolicy()
 
 # Formats: a term in the title counts double; the model adds FORMAT_MODEL_WEIGHT x its probability.
 FORMAT_FIELD_FACTOR = {"title": 2.0, "tags": 1.0, "description": 1.0, "organizer": 0.3}
@@ -110,10 +113,7 @@ def decide_labels(
         code = label.code
         terms = rule.get(code, 0.0)
         learned = model.get(code, 0.0)
-        if model:
-            score = max((1 - policy.model_weight) * terms + policy.model_weight * learned, policy.model_alone * learned)
-        else:
-            score = terms
+        score = 1 - (1 - terms) * (1 - policy.model_weight * learned)
         if score < policy.threshold:
             continue
         lines = [line for _, line in sorted(evidence.get(code, []), key=lambda item: -item[0])]
@@ -177,6 +177,15 @@ def decide_audience(
         weight = hit.entry.weight * (config.title_factor if hit.field == "title" else 1.0)
         totals[label] += weight
         evidence[label].append((weight, quote(hit)))
+    # Founders' words and Mittelstand words in one text: an event that brings both together.
+    bridge = min(
+        totals[AudienceLabel.STARTUP] - config.base.get(AudienceLabel.STARTUP, 0.0),
+        totals[AudienceLabel.SME] - config.base.get(AudienceLabel.SME, 0.0),
+    )
+    if bridge > 0 and config.bridge_weight:
+        totals[AudienceLabel.MIXED] += config.bridge_weight * bridge
+        both = [line for label in (AudienceLabel.STARTUP, AudienceLabel.SME) for _, line in evidence[label][:1]]
+        evidence[AudienceLabel.MIXED].append((config.bridge_weight * bridge, " + ".join(both)))
     if organizer.spec is not None:
         line = organizer_line(organizer)
         for label, weight in organizer.spec.audience.items():

@@ -22,8 +22,9 @@ from spacy.tokens import Doc
 
 from pipelines.tagging.config import Mode
 
-MIN_COMPOUND_PART = 4  # a term this long or longer may match inside a compound
-MIN_INFIX_PART = 6  # ... and in its middle when at least this long
+MIN_PREFIX_PART = 5  # a term this long or longer may match at the start of a compound
+MIN_SUFFIX_PART = 6  # ... at its end ("Hafen" must not fire on "Friedrichshafen"; list "-hafen" as a part)
+MIN_INFIX_PART = 7  # ... and in its middle
 MIN_REST = 3  # what is left of a compound next to a matched part
 INFLECTIONS = ("innen", "ern", "en", "er", "es", "e", "n", "s")
 SEPARATOR = "\n|\n"  # between title, description, tags and organiser: no phrase crosses it
@@ -39,6 +40,7 @@ class Entry:
     term: str
     group: int = 0
     mode: Mode = Mode.TERM
+    lang: str = ""  # "en" terms never match inside compounds
 
 
 @dataclass(frozen=True)
@@ -110,22 +112,25 @@ class TermMatcher:
             self.by_key[key].append(entry)
         if " " in entry.term:
             return  # phrases match as phrases only
-        forms = {fold(entry.term)}
-        if len(doc) == 1:
-            forms.add(doc[0].norm_)
-        for form in forms:
-            if entry.mode in (Mode.TERM, Mode.EXACT):
-                self.whole.setdefault(form, []).append(entry)
-            plain = form.isalpha()
-            if entry.mode == Mode.TERM and plain and len(form) >= MIN_COMPOUND_PART:
+        form = fold(entry.term)
+        if entry.mode in (Mode.TERM, Mode.EXACT):
+            self.whole.setdefault(form, []).append(entry)
+            if len(doc) == 1 and doc[0].norm_ != form:
+                self.whole.setdefault(doc[0].norm_, []).append(entry)
+        if entry.lang == "en":
+            return  # English does not glue words together
+        # compounds are matched on the written form, not the lemma: "Netze" must not become "Netz-werk"
+        if entry.mode == Mode.TERM and form.isalpha():
+            if len(form) >= MIN_PREFIX_PART:
                 self.prefix.setdefault(form, []).append(entry)
+            if len(form) >= MIN_SUFFIX_PART:
                 self.suffix.setdefault(form, []).append(entry)
-                if len(form) >= MIN_INFIX_PART:
-                    self.infix.setdefault(form, []).append(entry)
-            elif entry.mode == Mode.PREFIX:
-                self.prefix.setdefault(form, []).append(entry)
-            elif entry.mode == Mode.SUFFIX:
-                self.suffix.setdefault(form, []).append(entry)
+            if len(form) >= MIN_INFIX_PART:
+                self.infix.setdefault(form, []).append(entry)
+        elif entry.mode == Mode.PREFIX:
+            self.prefix.setdefault(form, []).append(entry)
+        elif entry.mode == Mode.SUFFIX:
+            self.suffix.setdefault(form, []).append(entry)
 
     def tokens(self, text: str) -> Doc:
         """Tokenise and normalise one text."""
@@ -157,7 +162,7 @@ class TermMatcher:
         """
         size = len(word)
         hits: list[tuple[int, int, Entry]] = []
-        if size < MIN_COMPOUND_PART + MIN_REST:
+        if size < 3 + MIN_REST:
             return hits
         for end in range(3, size - MIN_REST + 1):
             entries = self.prefix.get(word[:end])
@@ -168,7 +173,8 @@ class TermMatcher:
             entries = self.suffix.get(tail)
             if entries is None:
                 for ending in INFLECTIONS:
-                    if tail.endswith(ending) and len(tail) - len(ending) >= 3:
+                    # "Betrieben" ends with "Betrieb"; but "Spargelbauer" does not end with "-bau"
+                    if tail.endswith(ending) and len(tail) - len(ending) >= MIN_PREFIX_PART:
                         entries = self.suffix.get(tail[: -len(ending)])
                         if entries is not None:
                             break
@@ -221,7 +227,7 @@ class TermMatcher:
             for entry in self.by_key[self.nlp.vocab.strings[match_id]]:
                 hits.append(Hit(entry, span.text, field_at(span.start_char), span.start_char, span.end_char))
         for token in doc:
-            if len(token) < MIN_COMPOUND_PART + MIN_REST or not token.text[0].isalpha():
+            if len(token) < 3 + MIN_REST or not token.text[0].isalpha():
                 continue
             for start, end, entry in self.compound_hits(token.text):
                 offset = token.idx

@@ -104,33 +104,38 @@ class EventClassifier:
         return predictions
 
     def train(self, data: list[tuple[list[str], Labels]], seed: int, epochs: int) -> list[float]:
-        """Train all four components from (features, labels); returns the loss per epoch."""
+        """Train all four components from (features, labels); returns the loss per epoch.
+
+        Each component gets examples with only its own categories: an exclusive `textcat` refuses
+        documents that carry the multi-label sector categories too.
+        """
         fix_random_seed(seed)
         rng = random.Random(seed)
-        examples = [self._example(words, labels) for words, labels in data]
-        optimizer = self.nlp.initialize(lambda: examples)
+        examples = {task: [self._example(words, labels, task) for words, labels in data] for task in TASKS}
+        for task in TASKS:
+            self.nlp.get_pipe(task).initialize(lambda task=task: examples[task], nlp=self.nlp)
+        optimizer = self.nlp.create_optimizer()
+        order = list(range(len(data)))
         losses_per_epoch = []
         for _ in range(epochs):
-            rng.shuffle(examples)
+            rng.shuffle(order)
             losses: dict[str, float] = {}
-            for batch in minibatch(examples, size=16):
-                self.nlp.update(batch, sgd=optimizer, losses=losses, drop=0.1)
+            for batch in minibatch(order, size=16):
+                for task in TASKS:
+                    component = self.nlp.get_pipe(task)
+                    component.update([examples[task][i] for i in batch], sgd=optimizer, losses=losses, drop=0.1)
             losses_per_epoch.append(sum(losses.values()))
         return losses_per_epoch
 
-    def _example(self, words: list[str], labels: Labels) -> Example:
-        doc = self.doc(words)
-        cats: dict[str, float] = {}
+    def _example(self, words: list[str], labels: Labels, task: str) -> Example:
         gold = {
             "sectors": set(labels.sectors),
             "topics": set(labels.topics),
             "format": {labels.format},
             "audience": {labels.audience},
-        }
-        for task in TASKS:
-            for name in self.nlp.get_pipe(task).labels:
-                cats[name] = 1.0 if name.split(":", 1)[1] in gold[task] else 0.0
-        return Example.from_dict(doc, {"cats": cats})
+        }[task]
+        cats = {name: 1.0 if name.split(":", 1)[1] in gold else 0.0 for name in self.nlp.get_pipe(task).labels}
+        return Example.from_dict(self.doc(words), {"cats": cats})
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)

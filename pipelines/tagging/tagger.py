@@ -70,9 +70,10 @@ def _entries(config: TaggingConfig) -> list[Entry]:
     for lexicon in (config.sectors, config.topics, config.formats):
         for label in lexicon.labels:
             entries.extend(
-                Entry(lexicon.name, label.code, term.weight, term.text, mode=term.mode) for term in label.terms
+                Entry(lexicon.name, label.code, term.weight, term.text, mode=term.mode, lang=term.lang)
+                for term in label.terms
             )
-        entries.extend(Entry(lexicon.name, "", 1.0, word) for word in lexicon.neutral)
+        entries.extend(Entry(lexicon.name, "", 1.0, term.text, lang=term.lang) for term in lexicon.neutral)
     entries.extend(Entry("all_industries", "all", 1.0, word) for word in config.all_industries)
     entries.extend(Entry("online", "online", 1.0, word, mode=Mode.EXACT) for word in config.online)
     for group, signal in enumerate(config.audience.signals):
@@ -123,15 +124,22 @@ class Tagger:
         return cls(config, EventClassifier.load(model_dir or MODEL_DIR))
 
     def organizer(self, item: TagInput) -> OrganizerInfo:
-        """The organiser's kind: as given, else read from its name, else unknown."""
+        """The organiser's kind: as given, else read from its name, else unknown.
+
+        When a name lists several organisers ("Stadt Filderstadt mit IHK …"), the first one named
+        decides; between patterns at the same place, the kind listed first in the config.
+        """
         name = " ".join((item.organizer or "").split()) or None
         kind, detected = item.organizer_kind, False
         if kind in (None, OrganizerKind.UNKNOWN) and name:
             folded = fold(name) + " "
-            for spec, parts, words in self._kind_words:
-                if any(part in folded for part in parts) or any(word.search(name) for word in words):
-                    kind, detected = spec.kind, True
-                    break
+            best: tuple[int, int] | None = None
+            for rank, (spec, parts, words) in enumerate(self._kind_words):
+                positions = [folded.find(part) for part in parts if part in folded]
+                positions += [match.start() for word in words if (match := word.search(name))]
+                if positions and (best is None or (min(positions), rank) < best):
+                    best, kind = (min(positions), rank), spec.kind
+            detected = best is not None
         spec = self.config.kind(kind) if kind else None
         return OrganizerInfo(name, kind, spec, detected)
 
