@@ -41,7 +41,7 @@ def dates(text: str | None, now_text: str | None, tz: str, as_json: bool) -> Non
         else:
             click.echo(_readable(result, tz))
         return
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if stdin.isatty():
         raise UserError('give TEXT, or pipe JSON lines like {"text": "22.Aug", "now": "2025-11-20"} into stdin')
     _stream(stdin, now, tz)
