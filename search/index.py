@@ -95,7 +95,7 @@ def event_index_settings(synonyms: dict[str, list[str]] | None = None) -> dict[s
             "first_seen_ts",
             "_geo",
         ],
-        "sortableAttributes": ["start_ts", "sme_score", "_geo", "title_sort"],
+        "sortableAttributes": ["start_ts", "sme_score", "_geo", "title_sort", "first_seen_ts"],
         # sme_score and date after relevance; an explicit sort (date, SME score, distance) right
         # after the number of matched words, so a sorted search still puts full matches first.
         "rankingRules": [

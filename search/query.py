@@ -7,7 +7,7 @@ filters the same way. A search is written as URL parameters with the same names 
     q           text                        sector, topic, format, audience, region   (repeatable)
     near, km    within km of a town, postcode or "lat,lng" (km default 25)
     from, to    ISO dates; `to` may also be a period from now: P7D, P4W, P3M
-    attendance  online (online + hybrid) | offline (on site + hybrid) | mixed (hybrid only)
+    attendance  online (online + hybrid) | offline (all but online-only) | mixed (hybrid only)
     free        1 = free events only        sort  relevance | date | sme | distance     page
 
 Defaults: SME-heavy and mixed events (`audience=all` lifts that), upcoming events (an event counts
@@ -33,10 +33,12 @@ from search.vocabulary import load_vocabulary
 DEFAULT_AUDIENCES = ("sme", "mixed")
 ALL = "all"
 AUDIENCES = tuple(label.value for label in AudienceLabel)
+# What each attendance choice filters on: on-site includes hybrid events and those whose
+# attendance mode is unknown (most such pages describe a place), online includes hybrid ones.
 ATTENDANCE_FILTER = {
-    Attendance.ONLINE.value: ("online", "mixed"),
-    Attendance.OFFLINE.value: ("offline", "mixed"),
-    Attendance.MIXED.value: ("mixed",),
+    Attendance.ONLINE.value: '(attendance = "online" OR attendance = "mixed")',
+    Attendance.OFFLINE.value: 'attendance != "online"',
+    Attendance.MIXED.value: 'attendance = "mixed"',
 }
 SORTS = ("relevance", "date", "sme", "distance")
 # Facets with counts; the first five are filters of their own, so their counts ignore their own
@@ -330,7 +332,7 @@ class SearchQuery:
         if until:
             clauses.append(f"start_ts <= {int(until.timestamp())}")
         if self.attendance:
-            clauses.append([f"attendance = {_quote(value)}" for value in ATTENDANCE_FILTER[self.attendance]])
+            clauses.append(ATTENDANCE_FILTER[self.attendance])
         if self.free is not None:
             clauses.append(f"free = {'true' if self.free else 'false'}")
         if self.geo:

@@ -1,136 +1,134 @@
-"""The FastAPI application: server-rendered pages plus a JSON API, all through the query layer.
+"""The FastAPI application, composed of one router per resource: pages, events API, feeds,
+organisers (and the digest's subscription pages when digest/web.py is there).
 
-Queries run server-side with the master key; no key ever reaches the browser.
+Queries run server-side with the key Kontext holds; no key ever reaches the browser. Every
+response carries a Content-Security-Policy that allows only this site's own scripts and styles.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from kontext.services import Meili
 from kontext.settings import Settings
 from search.index import SearchError, SearchIndex, SearchUnavailable
-from search.query import DEFAULT_AUDIENCES, SearchQuery, SearchResults, run_search
+from search.query import QueryError
+from search.web import api, feeds, organisations, pages
+from search.web.context import HERE, WebContext, language
+from search.web.i18n import translate
 
-HERE = Path(__file__).resolve().parent
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+DESCRIPTION = """Events where small and medium-sized companies meet: chamber workshops, trade fairs,
+association meetings. Search parameters are the same on the search page (`/?q=…`), in the JSON API,
+in the feeds and in saved searches: `q`, `sector`, `topic`, `format`, `audience` (default `sme` +
+`mixed`; `all` lifts it), `region`, `near` + `km`, `from`, `to`, `attendance`, `free`, `sort`, `page`.
+By default only upcoming events are found."""
 
 
-def highlight(value: str | None) -> Markup:
-    """Escape crawled text, then turn the index's highlight markers into <mark>."""
-    escaped = str(escape(value or ""))
-    return Markup(escaped.replace("\x02", "<mark>").replace("\x03", "</mark>"))
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/feeds/", "/openapi")) or request.url.path.endswith(".ics")
 
 
-def when(value: str | None, all_day: bool = False) -> str:
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value)
-    return moment.strftime("%d.%m.%Y") if all_day else moment.strftime("%d.%m.%Y, %H:%M")
+def _digest_router(settings: Settings, meili: Meili):
+    """The digest's router (subscribe, confirm, manage, unsubscribe, preview) once digest/web.py exists."""
+    if importlib.util.find_spec("digest.web") is None:
+        return None
+    return importlib.import_module("digest.web").router(settings, meili)
 
 
-def create_app(settings: Settings, meili: Meili) -> FastAPI:
-    app = FastAPI(title="Kontext", summary="Events where small and medium-sized companies meet.")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters["highlight"] = highlight
-    templates.env.filters["when"] = when
+def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The web app for one Kontext instance (its settings) on one Meilisearch server; `clock` (tests)
+    fixes what "upcoming" counts from."""
+    index = SearchIndex(meili, settings.events_index)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        index.close()
+
+    app = FastAPI(
+        title="Kontext",
+        summary="Events where small and medium-sized companies meet.",
+        description=DESCRIPTION,
+        version="1",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the CSP allows none
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    context = WebContext(settings=settings, index=index)
+    if clock is not None:
+        context.clock = clock
+    app.state.kontext = context
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    events_index = SearchIndex(meili, settings.events_index)
-
-    def index_dependency() -> SearchIndex:
-        return events_index
+    # The .ics route of one event must come before the event page, whose {id} would swallow "x.ics".
+    app.include_router(feeds.router())
+    app.include_router(api.router())
+    app.include_router(pages.router())
+    app.include_router(organisations.router())
+    digest = _digest_router(settings, meili)
+    if digest is not None:
+        app.include_router(digest)
+    context.subscribe = any(getattr(route, "path", None) == "/subscribe" for route in app.routes)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
+    async def security_headers(request: Request, call_next) -> Response:
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
+    def problem(request: Request, status: int, detail: str, param: str | None = None) -> Response:
+        if _wants_json(request):
+            body = {"detail": detail} if param is None else {"detail": detail, "param": param}
+            return JSONResponse(body, status_code=status)
+        lang = language(request)
+        title = translate(lang, "not_found") if status == 404 else translate(lang, "bad_request")
+        message = translate(lang, "not_found_text") if status == 404 else detail
+        if status == 503:
+            title, message = translate(lang, "unavailable"), ""
+        return context.render(request, "error.html", lang, status=status, title=title, message=message)
+
+    @app.exception_handler(QueryError)
+    async def bad_parameter(request: Request, error: QueryError) -> Response:
+        return problem(request, 400, str(error), error.param)
+
     @app.exception_handler(SearchUnavailable)
-    async def unavailable(request: Request, error: SearchUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": "search is temporarily unavailable"}, status_code=503)
+    async def unavailable(request: Request, error: SearchUnavailable) -> Response:
+        return problem(request, 503, "search is temporarily unavailable")
 
     @app.exception_handler(SearchError)
-    async def refused(request: Request, error: SearchError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+    async def refused(request: Request, error: SearchError) -> Response:
+        return problem(request, 400, "this search could not be run")
 
-    def build_query(
-        q: str = "",
-        sector: Annotated[list[str] | None, Query()] = None,
-        audience: Annotated[list[str] | None, Query()] = None,
-        page: int = Query(1, ge=1, le=250),
-    ) -> SearchQuery:
-        audiences = list(audience) if audience else list(DEFAULT_AUDIENCES)
-        return SearchQuery(
-            text=q[:200],
-            sectors=list(sector or []),
-            audiences=[] if "all" in audiences else audiences,
-            page=page,
-        )
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        response = problem(request, error.status_code, str(error.detail))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
 
-    @app.get("/", response_class=HTMLResponse)
-    def search_page(
-        request: Request,
-        query: Annotated[SearchQuery, Depends(build_query)],
-        events: Annotated[SearchIndex, Depends(index_dependency)],
-    ) -> HTMLResponse:
-        results: SearchResults | None = None
-        error = None
-        try:
-            results = run_search(events, query)
-        except SearchUnavailable:
-            error = "Die Suche ist gerade nicht erreichbar. Bitte später erneut versuchen."
-        except SearchError:
-            error = "Diese Suche konnte nicht ausgeführt werden."
-        return templates.TemplateResponse(
-            request, "search.html", {"query": query, "results": results, "error": error}
-        )
-
-    @app.get("/events/{event_id}", response_class=HTMLResponse)
-    def event_page(
-        request: Request, event_id: str, events: Annotated[SearchIndex, Depends(index_dependency)]
-    ) -> HTMLResponse:
-        document = events.document(event_id) if event_id.isalnum() else None
-        if document is None:
-            raise HTTPException(404, "no such event")
-        return templates.TemplateResponse(request, "event.html", {"event": document})
-
-    @app.get("/api/events")
-    def api_events(
-        query: Annotated[SearchQuery, Depends(build_query)],
-        events: Annotated[SearchIndex, Depends(index_dependency)],
-    ) -> dict[str, Any]:
-        results = run_search(events, query)
-        return {
-            "total": results.total,
-            "page": results.page,
-            "pages": results.pages,
-            "hits": [{k: v for k, v in hit.items() if k != "_formatted"} for hit in results.hits],
-            "facets": results.facets,
-        }
-
-    @app.get("/api/events/{event_id}")
-    def api_event(event_id: str, events: Annotated[SearchIndex, Depends(index_dependency)]) -> dict[str, Any]:
-        document = events.document(event_id) if event_id.isalnum() else None
-        if document is None:
-            raise HTTPException(404, "no such event")
-        return document
-
-    @app.get("/health")
-    def health(events: Annotated[SearchIndex, Depends(index_dependency)]) -> dict[str, str]:
-        return {"status": "ok" if events.healthy() else "degraded"}
+    @app.get("/health", tags=["service"], summary="Whether the search server answers")
+    def health() -> dict[str, str]:
+        return {"status": "ok" if index.healthy() else "degraded"}
 
     return app
