@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -141,7 +142,7 @@ class Resolver:
 
     # periods
 
-    def period(self, period: Period) -> tuple[date | datetime, date | datetime] | None:
+    def period(self, period: Period) -> tuple[date | datetime, date | datetime | None] | None:
         today = self.today
         kind = period.kind
         if kind == "week":
@@ -170,6 +171,9 @@ class Resolver:
             return (moment, moment + length) if (period.offset or 1) > 0 else (moment - length, moment)
         if kind == "span":
             return self._span(period)
+        if kind == "ahead":
+            months = (period.number or 1) * (12 if period.unit == "year" else 1)
+            return _add_months(today, months), None
         if kind == "rest":
             end = {"week": _monday(today) + timedelta(days=6),
                    "month": _add_months(date(today.year, today.month, 1), 1) - timedelta(days=1),
@@ -213,14 +217,9 @@ class Resolver:
         return monday, monday + timedelta(days=6)
 
     def _span(self, period: Period) -> tuple[date, date]:
-        """"die nächsten 3 Tage" (tomorrow and two more), "letzten 3 Wochen" (up to yesterday),
-        "in 2 Monaten" (the day two months ahead)."""
+        """"die nächsten 3 Tage" (tomorrow and two more), "letzten 3 Wochen" (up to yesterday)."""
         today = self.today
         tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)
-        if period.offset is not None and period.offset > 1:
-            ahead = _add_months(today, period.offset) if period.unit == "month" else date(
-                today.year + period.offset, 1, 1)
-            return ahead, ahead
         count = period.number or 1
         forward = (period.offset or 1) > 0
         if period.unit in ("day", "night", "week"):
@@ -284,6 +283,13 @@ def resolve(reading: Reading, resolver: Resolver) -> tuple[date | datetime, date
     """Start and end of a reading; None when the days it names do not exist (31 February)."""
     if reading.start is None and reading.start_clock is None:
         span = resolver.period(reading.period) if reading.period is not None else None
+        if span is not None and reading.until is not None:
+            last = resolver.period(reading.until)
+            if last is None:
+                return None
+            if last[0] < span[0]:  # "November bis März": into the next year
+                last = resolver.period(replace(reading.until, year=span[0].year + 1))
+            return span[0], last[1]
         return span
 
     if reading.start is not None and reading.start.minutes is not None:

@@ -22,8 +22,7 @@ def combine(items: list[Item]) -> Reading | None:
     days = [i for i, item in enumerate(core) if item.kind == "D"]
     clocks = [] if allday else [i for i, item in enumerate(core) if item.kind == "T"]
     if not days and not clocks:
-        periods = [item for item in core if item.kind == "P" and not item.extra.get("weak")]
-        return Reading(period=periods[0].value) if periods else None
+        return _periods(core)
     if not days:
         start_clock, end_clock = _clock_span(core, clocks)
         return Reading(start_clock=start_clock, end_clock=end_clock)
@@ -45,6 +44,19 @@ def combine(items: list[Item]) -> Reading | None:
     elif range_end is not None:
         end_clock = range_end
     return Reading(start=start_day, start_clock=start_clock, end=end_day, end_clock=end_clock)
+
+
+def _periods(core: list[Item]) -> Reading | None:
+    """"im März" (one period), "März bis Mai 2026" (two months joined by a range)."""
+    periods = [i for i, item in enumerate(core) if item.kind == "P"]
+    if len(periods) >= 2 and _connector(core, periods[0], periods[1]) == "R":
+        first, last = core[periods[0]].value, core[periods[1]].value
+        if first.kind == last.kind == "month" and first.offset is None and last.offset is None:
+            if first.year is None and last.year is not None:
+                first = replace(first, year=last.year if first.month <= last.month else last.year - 1)
+            return Reading(period=first, until=last)
+    strong = [core[i].value for i in periods if not core[i].extra.get("weak")]
+    return Reading(period=strong[0]) if strong else None
 
 
 def segments(items: list[Item]) -> list[list[Item]]:

@@ -34,8 +34,10 @@ def year_after(cur: Cursor, j: int) -> tuple[int | None, int]:
     """A year at j, perhaps after a comma ("März 2026", "Oct 27, 2017"); returns (year, next index)."""
     k = j
     token = cur.at(k)
-    if token is not None and token.kind == "punct" and token.text in ",.":
-        k += 1
+    glued_dash = token is not None and token.text == "-" and cur.at(k - 1) is not None and cur.at(k - 1).end == \
+        token.start and cur.at(k + 1) is not None and cur.at(k + 1).start == token.end
+    if token is not None and token.kind == "punct" and (token.text in ",." or glued_dash):
+        k += 1  # "Oct 27, 2017", "12-Mär-2014"
     token = cur.at(k)
     if token is not None and token.kind == "num" and token.extra["digits"] == 4 and 1900 <= token.value <= 2100 \
             and not _military_pair(cur, k):

@@ -77,12 +77,28 @@ def _decide_four_digits(items: list[Item]) -> None:
             prev.value = replace(prev.value, year=value)
             prev.end = item.end
             item.kind = "SEP"
+        elif is_year and not in_pair and (dated := _yearless_day_before(items, index)) is not None:
+            dated.value = replace(dated.value, year=value)  # "Wed Aug 05 12:00:00 2015"
+            item.kind = "SEP"
+        elif in_pair and is_year and _kind_at(items, partner) == "N4" and 1900 <= items[partner].value <= 2100 \
+                and not any(i.kind == "D" for i in items):
+            item.kind = items[partner].kind = "X"  # "2014-2018": years, not an event's date
         elif is_clock and (in_pair or any(i.kind == "D" for i in items)):
             item.kind, item.value = "T", Clock(value // 100, value % 100, strong=False)
         elif is_year:
             item.kind, item.value = "P", Period("year", year=value)
         else:
             item.kind = "X"
+
+
+def _yearless_day_before(items: list[Item], index: int) -> Item | None:
+    """The one day with a month but no year before a year that ends the phrase."""
+    if _significant(items, index, 1) is not None:
+        return None
+    days = [item for item in items[:index] if item.kind in ("D", "DM")]
+    if len(days) == 1 and days[0].value.year is None and days[0].value.month is not None:
+        return days[0]
+    return None
 
 
 def _decide_day_or_time(items: list[Item]) -> None:
@@ -151,9 +167,9 @@ def _number_role(items: list[Item], index: int) -> str | None:
         return "pair"
     if day_ok and prev_kind == "D" and items[before].value.weekday_only:
         return "day"  # "Monday 24", "Sonntag 18ter"
-    if hour_ok and not item.extra.get("word") and prev_kind == "D" and items[before].value.day is not None \
+    if hour_ok and not item.extra.get("word") and prev_kind == "D" and items[before].value.has_date \
             and _significant(items, index, 1, frozenset({"SEP", "POD"})) is None:
-        return "bare hour"  # "Sonntag, 25. Juni, 12"
+        return "bare hour"  # "Sonntag, 25. Juni, 12", "übermorgen ab 10"
     if day_ok and prev_kind is None and next_kind in ("P", "D") and item.extra.get("digits", 0) <= 2:
         return "day"  # "4 to 23 next month"
     if hour_ok and item.extra.get("word") and (prev_kind == "R" or next_kind == "R"):
@@ -230,13 +246,16 @@ def _apply_parts_of_day(items: list[Item]) -> None:
             item.value = replace(found, hour=0)
         elif (half == "pm" and 1 <= found.hour < 12) or (half == "night" and 6 <= found.hour < 12):
             item.value = replace(found, ampm="pm")
+        elif half == "am" and found.hour <= 12:
+            item.value = replace(found, ampm="am")  # "from 3 in the morning until 5pm"
     for index, item in enumerate(items):
         if item.kind != "T" or item.value.ampm is not None:
             continue
         found = item.value
         opener = _range_opener(items, index)
-        if opener is not None and found.hour < opener.hour24() <= 12 and found.hour + 12 > opener.hour24():
-            item.value = replace(found, ampm="pm")  # "10:30 to 3", "1 p.m. to 4": the afternoon
+        if opener is not None and found.hour < 12 and (
+                found.hour < opener.hour24() <= 12 or opener.ampm == "pm") and found.hour + 12 >= opener.hour24():
+            item.value = replace(found, ampm="pm")  # "10:30 to 3", "1 p.m. to 4", "abends von 7 bis 7:30"
             continue
         partner = _range_partner(items, index)
         if partner is None:
@@ -272,7 +291,7 @@ def _range_partner(items: list[Item], index: int) -> Clock | None:
 def _adjacent_half(items: list[Item], index: int) -> str | None:
     for step in (-1, 1):
         j = index + step
-        while 0 <= j < len(items) and items[j].kind in ("SEP", "AT", "FROM"):
+        while 0 <= j < len(items) and items[j].kind in ("SEP", "AT", "FROM", "BETWEEN"):
             j += step
         if 0 <= j < len(items) and items[j].kind == "POD" and items[j].value in ("am", "pm", "night"):
             return items[j].value

@@ -24,6 +24,7 @@ RULES = {
     "month": (words.month, words.other),
     "weekday": (words.weekday, words.other),
     "rel": (words.relative_day,),
+    "noon": (words.noon,),
     "holiday": (words.holiday,),
     "mod": (words.modifier, words.other),
     "unit": (words.unit, words.other),

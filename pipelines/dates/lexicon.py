@@ -69,7 +69,7 @@ COMPOUND_PARTS_OF_DAY = {**PARTS_OF_DAY, "morgen": "am", "nacht": "night"}
 
 # Relative days: days from the reference date.
 RELATIVE_DAYS: dict[str, int] = {
-    "heute": 0, "today": 0, "tonight": 0, "heut": 0,
+    "heute": 0, "today": 0, "tonight": 0, "tonite": 0, "heut": 0,
     "morgen": 1, "tomorrow": 1, "übermorgen": 2, "uebermorgen": 2,
     "gestern": -1, "yesterday": -1, "vorgestern": -2,
 }
@@ -114,7 +114,7 @@ ALL_DAY = frozenset({"ganztägig", "ganztaegig", "ganztags", "ganztätig"})
 RANGE_WORDS = frozenset({"bis", "to", "till", "til", "until", "through", "thru", "auf", "zum", "zur", "–"})
 LIST_WORDS = frozenset({"und", "and", "sowie"})
 OR_WORDS = frozenset({"oder", "or"})
-BETWEEN_WORDS = frozenset({"zwischen", "between"})
+BETWEEN_WORDS = frozenset({"zwischen", "zw", "between"})
 # Start markers: "ab 19 Uhr", "from 5", "vom 3. bis".
 FROM_WORDS = frozenset({"ab", "from", "von", "vom", "seit", "since", "starting", "beginning", "after", "nach"})
 # Markers before a clock time: "um 7", "gegen 9", "at 5".
@@ -122,6 +122,8 @@ AT_WORDS = frozenset({
     "um", "at", "gegen", "gg", "ca", "circa", "zirka", "etwa", "around", "about", "approx", "approximately",
     "ungefähr", "by", "frühestens", "spätestens", "latest", "earliest",
 })
+APPROXIMATE_WORDS = frozenset({"gegen", "gg", "ca", "circa", "zirka", "etwa", "around", "about", "approx",
+                               "approximately", "ungefähr"})
 HOUR_WORDS = frozenset({"uhr", "h", "oclock", "o'clock"})
 NOON = {"noon": 12, "mitternacht": 0, "mitternachts": 0, "midnight": 0, "mittagszeit": 12}
 # Words that may stand inside one date expression without ending it (used by find_dates).

@@ -59,7 +59,8 @@ class Period:
     """A stretch of calendar.
 
     kind: week, weekend, workweek, month, year, isoweek, span (the next/last n units), rest (of the
-    week/month/year), nthweek (of a month) or night (a night from one day to the next).
+    week/month/year), nthweek (of a month), night (a night from one day to the next) or ahead (the
+    day n months or years from now).
     """
 
     kind: str
@@ -79,6 +80,7 @@ class Reading:
     end: Day | None = None
     end_clock: Clock | None = None
     period: Period | None = None
+    until: Period | None = None  # the last period of "März bis Mai 2026"
     end_is_start: bool = False  # "bis 19. September": the day named is both ends
 
 

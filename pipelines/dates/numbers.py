@@ -99,6 +99,9 @@ def number(cur: Cursor, items: list[Item]) -> list[Item]:
     if nxt is not None and value <= 24 and (nxt.kind in ("hourword", "ampm") or (
             nxt.kind == "glue" and nxt.text == "am" and means_ante_meridiem(cur, cur.i + 1))):
         return hour_with_suffix(cur, value)
+    minutes = _minutes_to_or_past(cur, value)
+    if minutes is not None:
+        return minutes
     if digits == 4:
         return _four_digits(cur, token)
     if nxt is not None and nxt.kind == "unit" and nxt.value == "night":
@@ -106,6 +109,24 @@ def number(cur: Cursor, items: list[Item]) -> list[Item]:
         return [Item("P", Period("night", offset=0, number=value), token.start, nxt.end)]
     cur.i += 1
     return [Item("N", value, token.start, token.end, {"digits": digits})]
+
+
+def _minutes_to_or_past(cur: Cursor, count: int) -> list[Item] | None:
+    """"20 Minuten nach 8", "10 minutes to 6"."""
+    unit, direction, hour_token = cur.peek(1), cur.peek(2), cur.peek(3)
+    if unit is None or direction is None or hour_token is None or unit.kind != "unit" or unit.value != "minute" \
+            or hour_token.kind not in ("num", "numword") or not 0 < count < 60 or hour_token.value > 24:
+        return None
+    if direction.text in lx.PAST_WORDS:
+        total = hour_token.value * 60 + count
+    elif direction.text in lx.TO_WORDS:
+        total = hour_token.value * 60 - count
+    else:
+        return None
+    start = cur.peek().start
+    found, last = clock_suffixes(cur, Clock(total // 60 % 24, total % 60), cur.i + 3)
+    cur.i = last + 1
+    return [Item("T", found, start, cur.tokens[last].end)]
 
 
 def _four_digits(cur: Cursor, token) -> list[Item]:
@@ -204,9 +225,11 @@ def ante_post_meridiem(cur: Cursor, items: list[Item]) -> list[Item]:
     """A stray "pm" after a number or a clock time the earlier rules did not join ("5 to 6 p.m")."""
     token = cur.peek()
     cur.i += 1
-    if items and items[-1].kind in ("T", "N"):
+    if items and items[-1].kind in ("T", "N", "DM"):
         last = items[-1]
-        if last.kind == "N" and last.value <= 12:
+        if last.kind == "DM":  # "8.10 pm"
+            items[-1] = Item("T", replace(last.extra["clock"], ampm=token.value, strong=True), last.start, token.end)
+        elif last.kind == "N" and last.value <= 12:
             items[-1] = Item("T", Clock(last.value, 0, ampm=token.value), last.start, token.end)
         elif last.kind == "T" and last.value.ampm is None:
             items[-1] = Item("T", replace(last.value, ampm=token.value, strong=True), last.start, token.end)

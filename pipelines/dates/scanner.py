@@ -26,7 +26,7 @@ _TWO_DIGIT_YEAR_END = r"(?![\d.:])(?!\s*(?:uhr|h)" + _NO_LETTER + ")"
 _SHAPES = [
     ("iso", r"(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(z|[+-]\d{2}(?::?\d{2})?)?)?"
             r"(?!\d)"),
-    ("ymd", r"(\d{4})(?P<ymd_sep>[./])(\d{1,2})(?P=ymd_sep)(\d{1,2})(?!\d)"),
+    ("ymd", r"(\d{4})(?P<ymd_sep>[./-])(\d{1,2})(?P=ymd_sep)(\d{1,2})(?!\d)"),
     # A two-digit year only right after the separator ("31.10.25", "30 . 09 . 22"), never after a
     # lone space, where "23.08. 19-20 Uhr" has an hour; and never when a time follows ("18.07. 09.55").
     ("dmy", r"(\d{1,2})(\s?)(?P<dmy_sep>[./-])\s?(\d{1,2})(?:\s?(?P=dmy_sep)\s?(\d{4})(?!\d)"
@@ -148,7 +148,7 @@ def _build(name: str, match: re.Match, low: str) -> Token | None:
         if len(year_text) == 4 and not 1900 <= year <= 2100 and text[-5] == " ":
             return None  # "02.08. 1845-1955": a date, then clock times
         if len(year_text) == 2:
-            year += 2000 if year < 50 else 1900
+            year += 2000 if year < 40 else 1900
         return Token("date", start, end, text, (year, month, day), {"shape": "dmy"})
     if name in ("ym", "my"):
         year, month = (int(g[0]), int(g[1])) if name == "ym" else (int(g[1]), int(g[0]))
@@ -225,7 +225,7 @@ def _classify(start: int, end: int, text: str) -> Token:
     if text in lx.HOLIDAYS:
         return Token("holiday", start, end, text, text)
     if text in lx.NOON:
-        return Token("clock", start, end, text, (lx.NOON[text], 0), {"strong": True})
+        return Token("noon", start, end, text, lx.NOON[text])
     if text in lx.PARTS_OF_DAY:
         return Token("pod", start, end, text, lx.PARTS_OF_DAY[text])
     if text in lx.HALF_HOUR_WORDS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.dates import lexicon as lx
 from pipelines.dates.cursor import Cursor, day_with_month, nth_week, year_after
-from pipelines.dates.model import Day, Item, Period
+from pipelines.dates.model import Clock, Day, Item, Period
 
 PHRASE_STARTS = frozenset(words[0] for words in lx.HOLIDAY_PHRASES)
 
@@ -54,7 +54,7 @@ def month(cur: Cursor, items: list[Item]) -> list[Item] | None:
     """"July 30", "Oct 27, 2017" (days); "März 2008", "August 99", "june next year", "Februar" (months)."""
     token = cur.peek()
     number = token.value
-    j, nxt = cur.next_significant(1, frozenset({".", ","}))
+    j, nxt = cur.next_significant(1, frozenset({".", ",", "]", ")"}))
     if nxt is not None and nxt.kind in ("ord", "num") and 1 <= nxt.value <= 31 and (
             nxt.kind == "ord" or nxt.extra["digits"] <= 2):
         follow = cur.at(j + 1)
@@ -70,11 +70,15 @@ def month(cur: Cursor, items: list[Item]) -> list[Item] | None:
             and unit.value == "year":
         cur.i = j + 2
         return [Item("P", Period("month", month=number, offset=nxt.value), token.start, unit.end)]
-    if year is None and token.extra["weak"] and not items:
-        return None
+    joined = nxt is not None and nxt.text in ("-", "bis", "to", "till", "until") and unit is not None \
+        and unit.kind == "month"
+    if year is None and token.extra["weak"] and not items and not joined:
+        return None  # "may", "mar" alone are words; "Mai - Juli" is a range of months
+    before = cur.at(cur.i - 1)
+    introduced = before is not None and before.text in ("im", "in", "ab", "seit", "bis", "von", "from", "since")
     cur.i = k
     return [Item("P", Period("month", year=year, month=number), token.start, cur.tokens[k - 1].end,
-                 {"weak": token.extra["weak"] and year is None})]
+                 {"weak": token.extra["weak"] and year is None and not introduced and not joined})]
 
 
 def weekday(cur: Cursor, items: list[Item]) -> list[Item] | None:
@@ -101,6 +105,16 @@ def _weak_weekday_stands(cur: Cursor, items: list[Item]) -> bool:
     return nxt.kind in ("dm", "date", "ord", "num", "clock", "month")
 
 
+def noon(cur: Cursor, items: list[Item]) -> list[Item]:
+    """"at noon", "Mitternacht" are clock times; "around noon" only says which part of the day."""
+    token = cur.peek()
+    before = cur.at(cur.i - 1)
+    cur.i += 1
+    if before is not None and before.text in lx.APPROXIMATE_WORDS:
+        return [Item("POD", None, token.start, token.end)]
+    return [Item("T", Clock(token.value, 0), token.start, token.end)]
+
+
 def relative_day(cur: Cursor, items: list[Item]) -> list[Item]:
     """"heute", "morgen", "übermorgen", "tonight"; "Montag morgen" is a morning, not tomorrow."""
     token = cur.peek()
@@ -108,7 +122,7 @@ def relative_day(cur: Cursor, items: list[Item]) -> list[Item]:
     if token.text == "morgen" and _morgen_is_morning(cur, items):
         return [Item("POD", "am", token.start, token.end)]
     made = [Item("D", Day(offset=token.value), token.start, token.end, {"rel": True})]
-    if token.text == "tonight":
+    if token.text in ("tonight", "tonite"):
         made.append(Item("POD", "pm", token.start, token.end))
     return made
 
@@ -250,8 +264,8 @@ def in_some_time(cur: Cursor, items: list[Item]) -> list[Item] | None:
         return [Item("D", Day(minutes=count * (60 if kind == "hour" else 1)), token.start, unit_token.end,
                      {"rel": True})]
     days = {"day": 1, "week": 7, "night": 1}.get(kind)
-    if days is None:
-        return [Item("P", Period("span", offset=count, number=1, unit=kind), token.start, unit_token.end)]
+    if days is None:  # "in 2 Monaten": the day two months ahead
+        return [Item("P", Period("ahead", number=count, unit=kind), token.start, unit_token.end)]
     return [Item("D", Day(offset=count * days), token.start, unit_token.end, {"rel": True})]
 
 
