@@ -35,7 +35,8 @@ dateparser (date_parser_cases_en_de.json)
     the last one; we take the nearest, so those cases count against us.
 
 Speed: every string of every set is parsed once more with the grammar cache cleared; strings per
-second and the median cost per string are printed.
+second and the median cost per string are printed. find_dates is timed on the full sentences of
+the Recognizers-Text specs, as running text.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.dates import parse_when
+from pipelines.dates import find_dates, parse_when
 from pipelines.dates.parse import reading
 
 DEFAULT_REFERENCE = datetime(2016, 11, 7)
@@ -213,6 +214,27 @@ def score(name: str, cases: list[Case], skipped: int = 0, failures: bool = False
     return accuracy
 
 
+def sentences(root: Path) -> list[tuple[str, datetime]]:
+    """The full sentences of the Recognizers-Text specs, as running text for find_dates."""
+    found = []
+    for path in sorted((root / "recognizers-text").glob("*/*.json")):
+        for spec in json.loads(path.read_text(encoding="utf-8-sig")):
+            reference = (spec.get("Context") or {}).get("ReferenceDateTime")
+            found.append((spec["Input"], datetime.fromisoformat(reference[:19]) if reference else DEFAULT_REFERENCE))
+    return found
+
+
+def finder_speed(texts: list[tuple[str, datetime]]) -> None:
+    costs = []
+    for text, now in texts:
+        t0 = time.perf_counter()
+        find_dates(text, now)
+        costs.append(time.perf_counter() - t0)
+    chars = sum(len(text) for text, _ in texts)
+    print(f"{'find_dates speed':<44} {chars / sum(costs):,.0f} chars/s, median {statistics.median(costs) * 1000:.3f} "
+          f"ms per sentence ({len(texts)} sentences)")
+
+
 def speed(cases: list[Case]) -> None:
     reading.cache_clear()
     costs = []
@@ -252,6 +274,7 @@ def main() -> None:
             report(f"recognizers {language} {path.stem}", cases, skipped)
     report("dateparser en/de cases", load_dateparser(root))
     speed(everything)
+    finder_speed(sentences(root))
 
 
 if __name__ == "__main__":

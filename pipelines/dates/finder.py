@@ -26,31 +26,57 @@ from pipelines.dates.when import When
 LABELS = frozenset({"datum", "uhrzeit", "zeit", "termin", "date", "time", "wann", "when", "beginn", "begin",
                     "start", "ende", "end", "einlass", "doors", "veranstaltungsdatum", "termine"})
 _BREAKING_PUNCT = frozenset({".", ";", "|", "[", "]"})
-_TRIGGER = re.compile(
-    r"\d|\b(?:" + "|".join(sorted(
-        (w for w in {*lx.MONTHS, *lx.WEEKDAYS, *lx.RELATIVE_DAYS, *lx.HOLIDAYS} if len(w) > 2 and " " not in w),
-        key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
+# Words that can start a date expression; digits always can. Text without any is skipped unread.
+_DATE_WORDS = frozenset(
+    w for w in {*lx.MONTHS, *lx.WEEKDAYS, *lx.RELATIVE_DAYS, *lx.HOLIDAYS, *lx.CALENDAR_WEEK} if len(w) > 2)
+_CANDIDATE = re.compile(r"\d|[^\W\d_]{3,}")
+_FULL_WEEKDAYS = tuple(w for w in lx.WEEKDAYS if len(w) > 5)
+# How far around a date-like word the grammar looks ("am Mittwoch, den ... bis ...").
+_BEFORE, _AFTER = 48, 96
 
 
 def find_dates(text: str, now: datetime, tz: str = "Europe/Berlin") -> list[tuple[int, int, When]]:
     """Date expressions inside `text`: (begin, end, When) with character offsets, in text order."""
-    if not text or _TRIGGER.search(text) is None:
+    if not text:
+        return []
+    windows = _windows(text)
+    if not windows:
         return []
     low = normalise(text)
     resolver = Resolver(now, tz, prefer_future=True)
     found: list[tuple[int, int, When]] = []
-    for run in _runs(scan(text, low), low):
-        for reading, items in mentions(run):
-            if not _firm(reading, items):
-                continue
-            span = resolve(reading, resolver)
-            if span is None:
-                continue
-            used = [item for item in items if item.kind in ("D", "T")]
-            found.append((used[0].start, used[-1].end, When(*span)))
+    for begin, end in windows:
+        for run in _runs(scan(text, low, begin, end), low):
+            for reading, items in mentions(run):
+                if not _firm(reading, items):
+                    continue
+                span = resolve(reading, resolver)
+                if span is None:
+                    continue
+                used = [item for item in items if item.kind in ("D", "T")]
+                found.append((used[0].start, used[-1].end, When(*span)))
     return found
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around digits and date words, widened to whole words and merged."""
+    windows: list[tuple[int, int]] = []
+    for match in _CANDIDATE.finditer(text):
+        word = match.group(0)
+        if not word.isdigit():
+            lowered = word.lower()
+            if lowered not in _DATE_WORDS and not lowered.startswith(_FULL_WEEKDAYS):
+                continue
+        begin, end = max(0, match.start() - _BEFORE), min(len(text), match.end() + _AFTER)
+        while begin > 0 and not text[begin - 1].isspace():
+            begin -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        if windows and begin <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((begin, end))
+    return windows
 
 
 def _runs(tokens: list[Token], low: str) -> list[list[Token]]:

@@ -70,19 +70,23 @@ def normalise(text: str) -> str:
     return lowered
 
 
-def scan(text: str, normalised: str | None = None) -> list[Token]:
-    """All tokens of `text` in order; `normalised` may pass normalise(text) when already computed."""
+def scan(text: str, normalised: str | None = None, begin: int = 0, end: int | None = None) -> list[Token]:
+    """All tokens of `text` (or of text[begin:end]) in order, with offsets into `text`.
+
+    `normalised` may pass normalise(text) when it is already computed.
+    """
     low = normalised if normalised is not None else normalise(text)
+    stop = len(low) if end is None else end
     tokens: list[Token] = []
-    pos = 0
+    pos = begin
     while True:
-        match = _MASTER.search(low, pos)
+        match = _MASTER.search(low, pos, stop)
         if match is None:
             break
         start = match.start()
         token = _build(match.lastgroup, match, low)
         if token is None:
-            token = _retry(low, start, _ORDER.index(match.lastgroup) + 1)
+            token = _retry(low, start, stop, _ORDER.index(match.lastgroup) + 1)
         tokens.extend(_split_glued(token))
         pos = token.end
     return tokens
@@ -97,10 +101,10 @@ def _split_glued(token: Token) -> list[Token]:
     return [token]
 
 
-def _retry(low: str, start: int, first: int) -> Token:
+def _retry(low: str, start: int, stop: int, first: int) -> Token:
     """The next shape that fits at `start` when the first one matched but made no sense (month 15)."""
     for name in _ORDER[first:]:
-        match = _ALONE[name].match(low, start)
+        match = _ALONE[name].match(low, start, stop)
         if match is not None:
             token = _build(name, match, low)
             if token is not None:
@@ -205,43 +209,47 @@ def _word(start: int, end: int, text: str, low: str) -> Token:
     return _classify(start, end, text)
 
 
-def _classify(start: int, end: int, text: str) -> Token:
-    if text in lx.MONTHS:
-        return Token("month", start, end, text, lx.MONTHS[text], {"weak": text in lx.WEAK_MONTHS})
-    if text in lx.WEEKDAYS:
-        return Token("weekday", start, end, text, lx.WEEKDAYS[text], {"weak": text in lx.WEAK_WEEKDAYS})
-    if text in lx.RELATIVE_DAYS:
-        return Token("rel", start, end, text, lx.RELATIVE_DAYS[text])
-    if text in lx.MODIFIERS:
-        return Token("mod", start, end, text, lx.MODIFIERS[text])
-    if text in lx.UNITS:
-        return Token("unit", start, end, text, lx.UNITS[text])
+def _word_classes() -> dict[str, tuple[str, object, dict]]:
+    """Every word the grammar knows -> (token kind, value, extra), built once; earlier tables win."""
+    classes: dict[str, tuple[str, object, dict]] = {}
+
+    def add(kind: str, table, value=None, extra=None) -> None:
+        for word in table:
+            if word not in classes:
+                found = table[word] if value is None and isinstance(table, dict) else (value or word)
+                classes[word] = (kind, found, extra(word) if extra else {})
+
+    add("month", lx.MONTHS, extra=lambda w: {"weak": w in lx.WEAK_MONTHS})
+    add("weekday", lx.WEEKDAYS, extra=lambda w: {"weak": w in lx.WEAK_WEEKDAYS})
+    add("rel", lx.RELATIVE_DAYS)
+    add("mod", lx.MODIFIERS)
+    add("unit", lx.UNITS)
     for kind, words in (("allday", lx.ALL_DAY), ("kw", lx.CALENDAR_WEEK), ("rest", lx.REST_WORDS),
                         ("range", lx.RANGE_WORDS), ("list", lx.LIST_WORDS), ("or", lx.OR_WORDS),
                         ("between", lx.BETWEEN_WORDS), ("from", lx.FROM_WORDS), ("at", lx.AT_WORDS),
-                        ("hourword", lx.HOUR_WORDS)):
-        if text in words:
-            return Token(kind, start, end, text, text)
-    if text in lx.HOLIDAYS:
-        return Token("holiday", start, end, text, text)
-    if text in lx.NOON:
-        return Token("noon", start, end, text, lx.NOON[text])
-    if text in lx.PARTS_OF_DAY:
-        return Token("pod", start, end, text, lx.PARTS_OF_DAY[text])
-    if text in lx.HALF_HOUR_WORDS:
-        return Token("halfhour", start, end, text, lx.HALF_HOUR_WORDS[text])
-    if text in lx.ORDINALS:
-        return Token("ordword", start, end, text, lx.ORDINALS[text])
-    if text in lx.CARDINALS and text not in lx.GLUE:
-        return Token("numword", start, end, text, lx.CARDINALS[text], {"weak": text in lx.WEAK_CARDINALS})
-    if text in lx.GLUE:
-        return Token("glue", start, end, text, text)
-    return _compound(start, end, text)
-
-
-def _compound(start: int, end: int, text: str) -> Token:
-    """Glued words: "Dienstagabend", "donnerstagnachmittag", "pmTuesday"."""
+                        ("hourword", lx.HOUR_WORDS), ("holiday", lx.HOLIDAYS)):
+        add(kind, {word: word for word in words})
+    add("noon", lx.NOON)
+    add("pod", lx.PARTS_OF_DAY)
+    add("halfhour", lx.HALF_HOUR_WORDS)
+    add("ordword", lx.ORDINALS)
+    add("numword", {w: n for w, n in lx.CARDINALS.items() if w not in lx.GLUE},
+        extra=lambda w: {"weak": w in lx.WEAK_CARDINALS})
+    add("glue", {word: word for word in lx.GLUE})
+    # "Dienstagabend", "donnerstagnachmittag": a weekday with its part of the day glued on.
     for name, number in lx.WEEKDAYS.items():
-        if len(name) > 5 and text.startswith(name) and text[len(name):] in lx.COMPOUND_PARTS_OF_DAY:
-            return Token("weekday", start, end, text, number, {"pod": lx.COMPOUND_PARTS_OF_DAY[text[len(name):]]})
-    return Token("word", start, end, text, text)
+        for suffix, half in lx.COMPOUND_PARTS_OF_DAY.items():
+            if len(name) > 5 and name + suffix not in classes:
+                classes[name + suffix] = ("weekday", number, {"pod": half})
+    return classes
+
+
+_WORD_CLASSES = _word_classes()
+
+
+def _classify(start: int, end: int, text: str) -> Token:
+    known = _WORD_CLASSES.get(text)
+    if known is None:
+        return Token("word", start, end, text, text)
+    kind, value, extra = known
+    return Token(kind, start, end, text, value, dict(extra))
