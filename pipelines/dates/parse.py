@@ -10,7 +10,7 @@ from functools import lru_cache
 from pipelines.dates.calendar import Resolver, resolve
 from pipelines.dates.grammar import parse_tokens
 from pipelines.dates.model import Reading
-from pipelines.dates.scanner import normalise, scan
+from pipelines.dates.scanner import correct_typos, normalise, scan
 from pipelines.dates.when import When
 
 _TAG = re.compile(r"<[^>]+>")
@@ -29,7 +29,7 @@ def clean(text: str) -> str:
 def reading(text: str) -> Reading | None:
     """The grammar's reading of a phrase (independent of `now`, so it is cached)."""
     low = normalise(clean(text))
-    return parse_tokens(scan(low, low))
+    return parse_tokens(correct_typos(scan(low, low)))
 
 
 def parse_when(text: str, now: datetime, tz: str = "Europe/Berlin", *, prefer_future: bool = True) -> When | None:

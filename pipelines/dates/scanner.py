@@ -209,6 +209,41 @@ def _word(start: int, end: int, text: str, low: str) -> Token:
     return _classify(start, end, text)
 
 
+_DATE_SHAPES = frozenset({"num", "ord", "date", "dm", "clock", "iso", "month", "weekday"})
+_FULL_NAMES = tuple(sorted(w for w in {*lx.MONTHS, *lx.WEEKDAYS} if len(w) >= 6 and not w.endswith("s")))
+
+
+def correct_typos(tokens: list[Token]) -> list[Token]:
+    """Unknown words one typo away from a month or weekday name ("Mitwoch", "thursady", "Septmber").
+
+    Only for phrases already known to be dates (parse_when), and only right beside a number or a
+    name: a near-miss on its own is more often another word ("Montage") than a misspelt weekday.
+    """
+    corrected = []
+    for index, token in enumerate(tokens):
+        neighbours = tokens[max(index - 1, 0):index] + tokens[index + 1:index + 2]
+        if token.kind == "word" and len(token.text) >= 6 and any(n.kind in _DATE_SHAPES for n in neighbours):
+            name = next((n for n in _FULL_NAMES if _one_edit_apart(token.text, n)), None)
+            if name is not None:
+                fixed = _classify(token.start, token.end, name)
+                token = Token(fixed.kind, token.start, token.end, token.text, fixed.value, fixed.extra)
+        corrected.append(token)
+    return corrected
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+                                   and a[diffs[1]] == b[diffs[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
 def _word_classes() -> dict[str, tuple[str, object, dict]]:
     """Every word the grammar knows -> (token kind, value, extra), built once; earlier tables win."""
     classes: dict[str, tuple[str, object, dict]] = {}

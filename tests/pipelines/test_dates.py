@@ -170,6 +170,23 @@ def test_now_in_another_zone_is_converted(now: datetime) -> None:
     assert iso("heute", datetime(2025, 11, 20, 23, 30))["start"] == "2025-11-20"  # naive: already Berlin
 
 
+def test_ranges_of_months_and_months_ahead(now: datetime) -> None:
+    assert iso("März bis Mai 2026", now) == {"start": "2026-03-01", "end": "2026-05-31"}
+    assert iso("November bis Februar", now) == {"start": "2025-11-01", "end": "2026-02-28"}
+    assert iso("in 2 Monaten", now) == {"start": "2026-01-20", "end": None}
+
+
+def test_noon_is_a_time_only_when_said_exactly(now: datetime) -> None:
+    assert iso("Dec 4 at noon", now)["start"] == "2025-12-04T12:00"
+    assert iso("Dec 4 around noon", now)["start"] == "2025-12-04"
+
+
+def test_typos_in_names_next_to_numbers(now: datetime) -> None:
+    assert iso("Mitwoch, 3. Dezmber 2025", now)["start"] == "2025-12-03"
+    assert iso("thursady 4th Dec", now)["start"] == "2025-12-04"
+    assert parse_when("Wartung und Montage", now) is None
+
+
 # The traps dateparser falls into
 
 
