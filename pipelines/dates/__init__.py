@@ -4,7 +4,7 @@
     parse_datetime_value("2025-10-31T20:00:00Z")           -> When(start)
     find_dates(paragraph, now)                             -> [(begin, end, When), ...]
 
-One grammar (scanner -> grammar -> calendar), used by every extractor and by `kontext dates`.
+One grammar (scanner -> grammar -> resolve), used by every extractor and by `kontext dates`.
 """
 
 from pipelines.dates.finder import find_dates

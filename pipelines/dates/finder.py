@@ -16,9 +16,9 @@ import re
 from datetime import datetime
 
 from pipelines.dates import lexicon as lx
-from pipelines.dates.calendar import Resolver, resolve
 from pipelines.dates.grammar import mentions
 from pipelines.dates.model import Item, Reading
+from pipelines.dates.resolve import Resolver, resolve
 from pipelines.dates.scanner import Token, normalise, scan
 from pipelines.dates.when import When
 

@@ -10,7 +10,7 @@ Three passes, each a handful of small named rules:
    and applies a period as context.
 3. pipelines.dates.combine reads the chain of days and clock times into a Reading.
 
-pipelines.dates.calendar then resolves a Reading against the reference time.
+pipelines.dates.resolve then resolves a Reading against the reference time.
 """
 
 from __future__ import annotations

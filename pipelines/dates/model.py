@@ -1,7 +1,7 @@
 """The values the date grammar passes between its stages.
 
 A Reading says what a phrase names (days, clock times, a period) before any calendar arithmetic;
-pipelines.dates.calendar turns it into dates against the reference time. Items are the grammar's
+pipelines.dates.resolve turns it into dates against the reference time. Items are the grammar's
 working units between the scanner's tokens and a Reading.
 """
 

@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-from pipelines.dates.calendar import Resolver, resolve
 from pipelines.dates.grammar import parse_tokens
 from pipelines.dates.model import Reading
+from pipelines.dates.resolve import Resolver, resolve
 from pipelines.dates.scanner import correct_typos, normalise, scan
 from pipelines.dates.when import When
 

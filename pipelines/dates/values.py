@@ -15,8 +15,8 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipelines.dates.calendar import Resolver, resolve
 from pipelines.dates.parse import clean, reading
+from pipelines.dates.resolve import Resolver, resolve
 from pipelines.dates.when import When
 
 log = logging.getLogger(__name__)

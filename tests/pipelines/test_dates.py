@@ -105,7 +105,7 @@ def test_weekday_chooses_between_coming_and_past_occurrence(now: datetime) -> No
 
 
 def test_a_contradicting_weekday_never_wins_over_a_full_date(now: datetime, caplog) -> None:
-    caplog.set_level("INFO", logger="pipelines.dates.calendar")
+    caplog.set_level("INFO", logger="pipelines.dates.resolve")
     # 3 December 2025 is a Wednesday, not a Monday.
     assert iso("Montag, 03.12.2025", now)["start"] == "2025-12-03"
     assert "contradicts" in caplog.text

@@ -7,6 +7,9 @@ Conventions (the ones listings need):
 - A weekday next to a date is a check. When the year is missing it chooses between the coming
   occurrence and the one before ("Do, 16.01." on a page crawled in November is last January if
   that was a Thursday); when the year is given the date wins and the conflict is logged.
+- A weekday alone is the next one after the reference day ("Donnerstag" said on a Thursday is a
+  week ahead); "diesen Freitag" is this week's, "nächsten Freitag" next week's, "kommenden Freitag"
+  the coming one. A range of weekdays ("Montag bis Freitag") is the one that has not ended yet.
 - A clock time without a day is the next time that clock shows (today, or tomorrow if it has passed).
 - A date stays a date: no clock time is made up for "heute", "im März" or "ganztägig".
 """
