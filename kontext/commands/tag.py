@@ -10,12 +10,14 @@ an "error" field, and a warning on stderr; the run goes on.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
+from kontext.errors import UserError
 from kontext.vocabulary import OrganizerKind
 
 BATCH = 256
@@ -114,9 +116,10 @@ def tag(config_dir: Path | None) -> None:
     """
     from pipelines.tagging import get_tagger
 
+    stdin, stdout = sys.stdin, sys.stdout
+    if stdin.isatty():
+        raise UserError('pipe JSON lines like {"title": "Fachtagung Maschinenbau", "organizer": "IHK"} into stdin')
     tagger = get_tagger(config_dir)
-    stdin = click.get_text_stream("stdin")
-    stdout = click.get_text_stream("stdout")
     total = bad = 0
     for batch in _batches(stdin):
         parsed: list[tuple[int, Any]] = []

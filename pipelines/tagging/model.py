@@ -91,7 +91,7 @@ class EventClassifier:
         return cls(spacy.load(path))
 
     def doc(self, words: list[str]) -> Doc:
-        return Doc(self.nlp.vocab, words=words or [""])
+        return Doc(self.nlp.vocab, words=words or ["__empty__"])
 
     def predict(self, features: Iterable[list[str]]) -> list[Prediction]:
         predictions = []

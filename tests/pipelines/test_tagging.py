@@ -1,0 +1,244 @@
+"""The tagger: sectors, topics, format and audience with evidence, German and English, compounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kontext.records import Event, Organizer
+from kontext.vocabulary import AudienceLabel, EventFormat, OrganizerKind
+from pipelines.tagging import Tagger, Tagging, TagInput, get_tagger, tag_event
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return get_tagger(CONFIG)
+
+
+def sectors(tagging: Tagging) -> set[str]:
+    return {tag.code for tag in tagging.sectors}
+
+
+def topics(tagging: Tagging) -> set[str]:
+    return {tag.code for tag in tagging.topics}
+
+
+@pytest.mark.parametrize(
+    ("title", "sector", "word"),
+    [
+        ("Fachtagung für Maschinenbauunternehmen", "machinery", "Maschinenbauunternehmen"),
+        ("Branchentreff der Lebensmittelindustrie", "food", "Lebensmittelindustrie"),
+        ("Forum Wasserstoffwirtschaft Nord", "energy", "Wasserstoffwirtschaft"),
+        ("Netzwerkabend für Handwerksbetriebe", "crafts", "Handwerksbetriebe"),
+        ("Workshop für Kunststoffverarbeiter", "chemicals", "Kunststoffverarbeiter"),
+    ],
+)
+def test_german_compounds_hit_their_sector(tagger: Tagger, title: str, sector: str, word: str) -> None:
+    tagging = tagger.tag(TagInput(title=title))
+    assert sector in sectors(tagging)
+    tag = next(tag for tag in tagging.sectors if tag.code == sector)
+    assert f"Begriff: „{word}“" in tag.evidence
+
+
+def test_compound_parts_must_leave_a_word(tagger: Tagger) -> None:
+    # "Maschinenbau|unternehmen" is machinery, not construction via "Bau|unternehmen"
+    assert sectors(tagger.tag(TagInput(title="Maschinenbauunternehmen im Dialog"))) == {"machinery"}
+    # "Friedrichshafen" is a town, not a port ("-hafen")
+    assert sectors(tagger.tag(TagInput(title="Gründerabend in Friedrichshafen"))) == set()
+
+
+def test_longer_terms_win_over_the_words_inside(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Energieeffizienz im Betrieb", description="Förderprogramme für KMU."))
+    assert "energy" not in sectors(tagging)
+    assert "sustainability" in topics(tagging)
+    chamber = tagger.tag(TagInput(title="Sprechtag der Industrie- und Handelskammer"))
+    assert "trade" not in sectors(chamber)
+
+
+def test_lemmas_and_capitals(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="FACHMESSEN FÜR DEN MASCHINENBAU"))
+    assert tagging.format == EventFormat.TRADE_FAIR
+    assert "machinery" in sectors(tagging)
+    # a lower-case verb is not the noun: "messen" (to measure) is no trade fair
+    assert tagger.tag(TagInput(title="Wir messen die Luftqualität")).format != EventFormat.TRADE_FAIR
+
+
+def test_english_event(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(
+            title="Renewable Energy Expo",
+            description="Exhibition of solar, wind and storage technology for installers. Trade visitors only.",
+        )
+    )
+    assert "energy" in sectors(tagging)
+    assert tagging.format == EventFormat.TRADE_FAIR
+    assert tagging.audience.label == AudienceLabel.SME
+
+
+def test_chamber_seminar_is_an_sme_room(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(
+            title="Exportkontrolle kompakt",
+            description="Das Seminar zeigt Unternehmen und Geschäftsführern die Grundlagen der Exportkontrolle.",
+            organizer="IHK Hannover",
+        )
+    )
+    assert tagging.format == EventFormat.SEMINAR
+    assert tagging.audience.label == AudienceLabel.SME
+    assert tagging.audience.sme_score >= 0.7
+    assert tagging.audience.evidence[0] == "Veranstalter: IHK Hannover (Kammer)"
+    assert "international" in topics(tagging)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "event_format"),
+    [
+        ("Pitch Night", "Sechs Start-ups pitchen vor Business Angels und Investoren.", EventFormat.PITCH),
+        ("Demo Day of our accelerator", "Founders present to investors.", EventFormat.PITCH),
+        (
+            "Hackathon Mobilität",
+            "48 Stunden, Teams aus Entwicklern, Preisgeld für die besten Prototypen.",
+            EventFormat.HACKATHON,
+        ),
+        ("Gründerstammtisch", "Lockerer Austausch für Gründerinnen und Gründer.", EventFormat.NETWORKING),
+    ],
+)
+def test_startup_scene_is_not_sme(tagger: Tagger, title: str, description: str, event_format: EventFormat) -> None:
+    tagging = tagger.tag(TagInput(title=title, description=description))
+    assert tagging.format == event_format
+    assert tagging.audience.label == AudienceLabel.STARTUP
+    assert tagging.audience.sme_score < 0.3
+
+
+def test_startups_meet_mittelstand_is_mixed(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(
+            title="Startups treffen Mittelstand",
+            description="Mittelständische Unternehmen stellen Aufgaben vor, Start-ups präsentieren Lösungen.",
+        )
+    )
+    assert tagging.audience.label == AudienceLabel.MIXED
+    assert tagging.format == EventFormat.MATCHMAKING
+
+
+def test_concert_is_public_and_has_no_sector(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Sommerkonzert im Park", description="Eintritt frei, für die ganze Familie."))
+    assert tagging.audience.label == AudienceLabel.PUBLIC
+    assert tagging.format == EventFormat.OTHER
+    assert tagging.sectors == []
+
+
+def test_online_seminar_is_a_webinar(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(title="Seminar Datenschutz", description="Die Schulung findet online über Zoom statt.")
+    )
+    assert tagging.format == EventFormat.WEBINAR
+    assert tagging.format_evidence[0] == "Online: „online“"
+    assert "Begriff: „Seminar“" in tagging.format_evidence
+
+
+def test_all_industries_get_no_sector(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(title="Unternehmertag", description="Branchenübergreifend: Handel, Handwerk, Logistik und IT.")
+    )
+    assert tagging.sectors == []
+
+
+@pytest.mark.parametrize("item", [TagInput(), TagInput(title=" "), TagInput(title="X"), TagInput(title="2026")])
+def test_empty_or_very_short_texts(tagger: Tagger, item: TagInput) -> None:
+    tagging = tagger.tag(item)
+    assert tagging.sectors == []
+    assert tagging.topics == []
+    assert tagging.format == EventFormat.OTHER
+    assert tagging.format_evidence
+    assert tagging.audience.evidence
+    assert 0.0 <= tagging.audience.sme_score <= 1.0
+
+
+def test_organiser_name_alone(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Jahresversammlung", organizer="Handwerkskammer Hannover"))
+    assert "crafts" in sectors(tagging)
+    assert tagging.audience.label == AudienceLabel.SME
+    assert "Veranstalter: Handwerkskammer Hannover (Handwerkskammer)" in tagging.audience.evidence
+
+
+def test_organiser_kind_alone(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Termin", organizer_kind=OrganizerKind.CHAMBER))
+    assert tagging.audience.label == AudienceLabel.SME
+    assert tagging.audience.evidence[0] == "Veranstalterart: Kammer"
+    startup = tagger.tag(TagInput(title="Termin", organizer="Accelerator Nord"))
+    assert startup.audience.label == AudienceLabel.STARTUP
+
+
+def test_first_named_organiser_decides_the_kind(tagger: Tagger) -> None:
+    info = tagger.organizer(TagInput(organizer="Stadt Filderstadt mit IHK Esslingen"))
+    assert info.kind == OrganizerKind.PUBLIC_AGENCY
+    assert info.detected
+    given = tagger.organizer(TagInput(organizer="Irgendwer", organizer_kind=OrganizerKind.CLUSTER))
+    assert (given.kind, given.detected) == (OrganizerKind.CLUSTER, False)
+
+
+def test_tags_count_as_evidence(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Kazakhstan Machinery Fair", tags=("Auslandsmesse", "Nur für Fachbesucher")))
+    assert "international" in topics(tagging)
+    assert "Kategorie: „Nur für Fachbesucher“" in tagging.audience.evidence
+    assert tagging.audience.label == AudienceLabel.SME
+
+
+def test_language_is_detected_or_taken(tagger: Tagger) -> None:
+    english = TagInput(title="Workshop on fairs", description="Learn how to plan your booth at trade fairs.")
+    assert tagger.tag(english).format == tagger.tag(TagInput(**{**english.__dict__, "language": "en"})).format
+    assert tagger.tag(TagInput(title="Messe", language="de-DE")).format == EventFormat.TRADE_FAIR
+
+
+def test_every_decision_has_evidence(tagger: Tagger) -> None:
+    items = [
+        TagInput(title="Fachmesse für Oberflächentechnik", tags=("Nur für Fachbesucher",)),
+        TagInput(title="Kongress der Deutschen Gesellschaft für Kardiologie"),
+        TagInput(title="Innovationsforum Mittelstand", organizer="IHK Köln"),
+        TagInput(title="Gründerinnen-Frühstück", description="Für Gründerinnen und Investorinnen."),
+        TagInput(title="Weihnachtsmarkt"),
+        TagInput(title="Cybersecurity für KMU", description="Webinar zu Phishing und Ransomware, online via Teams."),
+        TagInput(title="UNHEILIG"),
+    ]
+    for tagging in tagger.tag_many(items):
+        for tag in [*tagging.sectors, *tagging.topics]:
+            assert tag.evidence, tag
+            assert all(line.strip() and len(line) < 160 for line in tag.evidence)
+            assert tag.label
+        assert tagging.format_evidence
+        assert tagging.audience.evidence
+
+
+def test_tag_many_matches_tag(tagger: Tagger) -> None:
+    items = [
+        TagInput(title="Pitch Night"),
+        TagInput(title="Renewable energy summit", description="Talks for utilities."),
+        TagInput(title="Tag der Logistik"),
+    ]
+    assert tagger.tag_many(items) == [tagger.tag(item) for item in items]
+    assert tagger.tag_many([]) == []
+
+
+def test_tag_event_returns_a_tagged_copy(tagger: Tagger) -> None:
+    event = Event(
+        title="Branchentag Ernährungswirtschaft",
+        description="Hersteller und Händler der Lebensmittelbranche treffen sich.",
+        organizer=Organizer(name="Cluster Ernährung", kind=OrganizerKind.CLUSTER),
+        tags=["Branchentreff"],
+    )
+    tagged = tag_event(event, tagger)
+    assert tagged is not event
+    assert event.sectors == [] and event.audience is None
+    assert "food" in {tag.code for tag in tagged.sectors}
+    assert tagged.format == EventFormat.CONFERENCE
+    assert tagged.audience is not None and tagged.audience.label == AudienceLabel.SME
+    assert "Veranstalter: Cluster Ernährung (Cluster & Netzwerk)" in tagged.audience.evidence
+    assert tagged.title == event.title
+
+
+def test_get_tagger_loads_once() -> None:
+    assert get_tagger(CONFIG) is get_tagger(CONFIG)
