@@ -47,8 +47,10 @@ def _monday(day: date) -> date:
 class Resolver:
     """Resolves readings against one reference time, in one time zone."""
 
-    def __init__(self, now: datetime, tz: str, prefer_future: bool):
+    def __init__(self, now: datetime | date, tz: str, prefer_future: bool):
         self.zone = ZoneInfo(tz)
+        if not isinstance(now, datetime):
+            now = datetime.combine(now, time())  # a reference day: its start
         self.now = now.astimezone(self.zone) if now.tzinfo else now.replace(tzinfo=self.zone)
         self.today = self.now.date()
         self.prefer_future = prefer_future

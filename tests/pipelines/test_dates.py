@@ -187,6 +187,10 @@ def test_typos_in_names_next_to_numbers(now: datetime) -> None:
     assert parse_when("Wartung und Montage", now) is None
 
 
+def test_a_reference_day_is_enough(now: datetime) -> None:
+    assert iso("Fr, 16.01.", date(2025, 11, 20)) == {"start": "2026-01-16", "end": None}
+
+
 # The traps dateparser falls into
 
 
