@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kontext.records import Audience, Tag
 from kontext.vocabulary import AudienceLabel, EventFormat, OrganizerKind
 from pipelines.tagging.config import AudienceConfig, Lexicon, OrganizerKindSpec
-from pipelines.tagging.matching import Hit
+from pipelines.tagging.matching import Hit, fold
 
 MAX_EVIDENCE = 4
 
@@ -34,10 +34,15 @@ class LabelPolicy:
     threshold: float = 0.6
     model_weight: float = 0.5
     max_labels: int = 3
+    # A label seen only in the description must reach this when the title names a label itself or
+    # the description runs through many of them (examples, not the event's focus).
+    side_threshold: float = 0.9
+    many: int = 3
 
 
 SECTOR_POLICY = LabelPolicy()
-TOPIC_POLICY = LabelPolicy()
+# Themes are often named in the description only: no stricter bar there.
+TOPIC_POLICY = LabelPolicy(side_threshold=0.6)
 
 # Formats: a term in the title counts double; the model adds FORMAT_MODEL_WEIGHT x its probability.
 FORMAT_FIELD_FACTOR = {"title": 2.0, "tags": 1.0, "description": 1.0, "organizer": 0.3}
@@ -94,7 +99,8 @@ def decide_labels(
     evidence: dict[str, list[tuple[float, str]]] = {}
     seen: set[tuple[str, str, str]] = set()
     for hit in hits:
-        key = (hit.entry.label, hit.entry.term.casefold(), hit.field)
+        # one word in one field counts once, however many spellings of it the config lists
+        key = (hit.entry.label, fold(hit.surface), hit.field)
         if key in seen:
             continue
         seen.add(key)
@@ -108,13 +114,20 @@ def decide_labels(
             rule[code] = 1 - (1 - rule.get(code, 0.0)) * (1 - KIND_SECTOR_STRENGTH)
             if line:
                 evidence.setdefault(code, []).append((KIND_SECTOR_STRENGTH, line))
+    fields: dict[str, set[str]] = {}
+    for hit in hits:
+        fields.setdefault(hit.entry.label, set()).add(hit.field)
+    in_title = any("title" in where or "tags" in where for where in fields.values())
+    described = sum(1 for where in fields.values() if "description" in where)
     tags = []
     for label in lexicon.labels:
         code = label.code
         terms = rule.get(code, 0.0)
         learned = model.get(code, 0.0)
         score = 1 - (1 - terms) * (1 - policy.model_weight * learned)
-        if score < policy.threshold:
+        side = fields.get(code, set()) <= {"description"}
+        needed = policy.side_threshold if side and (in_title or described >= policy.many) else policy.threshold
+        if score < needed:
             continue
         lines = [line for _, line in sorted(evidence.get(code, []), key=lambda item: -item[0])]
         if learned >= 0.5 and (not lines or terms < policy.threshold):
@@ -132,7 +145,7 @@ def decide_format(
     evidence: dict[str, list[tuple[float, str]]] = {}
     seen: set[tuple[str, str]] = set()
     for hit in hits:
-        key = (hit.entry.label, hit.entry.term.casefold())
+        key = (hit.entry.label, fold(hit.surface))
         if key in seen:
             continue
         seen.add(key)

@@ -118,7 +118,10 @@ class TermMatcher:
             if len(doc) == 1 and doc[0].norm_ != form:
                 self.whole.setdefault(doc[0].norm_, []).append(entry)
         if entry.lang == "en":
-            return  # English does not glue words together
+            # English does not glue words together, but brand names do ("CosmeticBusiness")
+            if entry.mode == Mode.TERM and form.isalpha() and len(form) >= MIN_SUFFIX_PART:
+                self.prefix.setdefault(form, []).append(entry)
+            return
         # compounds are matched on the written form, not the lemma: "Netze" must not become "Netz-werk"
         if entry.mode == Mode.TERM and form.isalpha():
             if len(form) >= MIN_PREFIX_PART:
