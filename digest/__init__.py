@@ -1,1 +1,1 @@
-"""Subscribers and the weekly digest: building, rendering and sending."""
+"""Weekly digest emails: subscribers, selection of new matching events, rendering and sending."""
