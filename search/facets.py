@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kontext.vocabulary import AudienceLabel
-from search.query import ALL, SearchQuery, SearchResults
+from search.query import ALL, DEFAULT_AUDIENCES, SearchQuery, SearchResults
 from search.vocabulary import Vocabulary
 
 MAX_OPTIONS = 16
@@ -27,6 +27,7 @@ class FacetGroup:
     title: str  # message key of its heading
     options: list[FacetOption] = field(default_factory=list)
     hint: str | None = None
+    default: str | None = None  # the values that mean "no filter chosen", space-separated and sorted
 
 
 def _coded(
@@ -56,7 +57,9 @@ def facet_groups(
         _coded("format", "format", "formats", query.formats, facets.get("format", {}), vocabulary, lang),
     ]
     audience_counts = facets.get("audience", {})
-    audience = FacetGroup("audience", "audience", "audience", hint="audience_hint")
+    audience = FacetGroup(
+        "audience", "audience", "audience", hint="audience_hint", default=" ".join(sorted(DEFAULT_AUDIENCES))
+    )
     for label in AudienceLabel:
         audience.options.append(
             FacetOption(

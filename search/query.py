@@ -108,21 +108,25 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _values(params: Mapping[str, Any], name: str) -> list[str]:
-    """All values of a parameter: repeated (sector=a&sector=b), comma-separated, or a list."""
+def _raw(params: Mapping[str, Any], name: str) -> list[str]:
     getlist = getattr(params, "getlist", None)
     raw = getlist(name) if callable(getlist) else params.get(name)
     if raw is None:
         return []
-    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [str(item) for item in (raw if isinstance(raw, list | tuple) else [raw])]
+
+
+def _values(params: Mapping[str, Any], name: str) -> list[str]:
+    """All values of a multi-valued parameter: repeated (sector=a&sector=b), comma-separated, or a list."""
     values: list[str] = []
-    for item in items:
-        values.extend(part.strip() for part in str(item).split(",") if part.strip())
+    for item in _raw(params, name):
+        values.extend(part.strip() for part in item.split(",") if part.strip())
     return list(dict.fromkeys(values))
 
 
 def _single(params: Mapping[str, Any], name: str) -> str | None:
-    values = _values(params, name)
+    """The last non-empty value of a single-valued parameter (a comma is part of it: "52.5,13.4")."""
+    values = [item.strip() for item in _raw(params, name) if item.strip()]
     return values[-1] if values else None
 
 
@@ -151,14 +155,16 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def locate_near(text: str) -> tuple[float, float, str] | None:
-    """(lat, lng, label) of "lat,lng", a town or a postcode; None when the gazetteer knows no such place."""
+def _coordinates(text: str) -> tuple[float, float, str] | None:
     match = COORDINATES.match(text)
-    if match:
-        lat, lng = float(match[1]), float(match[2])
-        if -90 <= lat <= 90 and -180 <= lng <= 180:
-            return lat, lng, text.strip()
+    if match is None:
         return None
+    lat, lng = float(match[1]), float(match[2])
+    return (lat, lng, text.strip()) if -90 <= lat <= 90 and -180 <= lng <= 180 else None
+
+
+def locate_near(text: str) -> tuple[float, float, str] | None:
+    """(lat, lng, label) of a town or a postcode; None when the gazetteer knows no such place."""
     from pipelines.places import locate  # the gazetteer loads on first use only
 
     place = locate(text)
@@ -243,7 +249,7 @@ class SearchQuery:
                 raise QueryError("km", value, f"expected a distance between 1 and {MAX_KM:.0f} km")
         if (value := _single(params, "near")) is not None:
             value = value[:100]
-            found = locate(value)
+            found = _coordinates(value) if COORDINATES.match(value) else locate(value)
             if found is None:
                 raise QueryError("near", value, "no such town or postcode")
             query.near, query.geo, query.near_label = value, (found[0], found[1]), found[2]

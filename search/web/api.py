@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from search.facets import facet_groups
+from search.feeds import safe_url
 from search.query import HIT_FIELDS, SearchQuery, run_search
 from search.web.context import WebContext, get_context
 from search.web.i18n import LANGUAGES, choose_language
 
 PRIVATE_FIELDS = {"title_parts", "description_parts", "title_sort", "_formatted", "_geoDistance"}
+LINK_FIELDS = ("url", "registration_url", "organizer_url", "image")
 
 
 class EventHit(BaseModel):
@@ -104,6 +106,11 @@ def _grouped(params: list[tuple[str, str]]) -> dict[str, list[str]]:
 def public_document(document: dict[str, Any], base_url: str) -> dict[str, Any]:
     """A document as the API shows it: no index-internal fields, plus the link to its page."""
     shown = {key: value for key, value in document.items() if key not in PRIVATE_FIELDS}
+    for key in LINK_FIELDS:
+        if key in shown:
+            shown[key] = safe_url(shown[key])  # a crawled javascript: or data: "link" is no link
+    if "source_urls" in shown:
+        shown["source_urls"] = [url for url in shown["source_urls"] or [] if safe_url(url)]
     shown["page"] = f"{base_url}/events/{document['id']}"
     return shown
 

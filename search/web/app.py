@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -27,6 +28,7 @@ from search.web import api, feeds, organisations, pages
 from search.web.context import HERE, WebContext, language
 from search.web.i18n import translate
 
+log = logging.getLogger(__name__)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -88,7 +90,7 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
     digest = _digest_router(settings, meili)
     if digest is not None:
         app.include_router(digest)
-    context.subscribe = any(getattr(route, "path", None) == "/subscribe" for route in app.routes)
+        context.subscribe = any(getattr(route, "path", None) == "/subscribe" for route in digest.routes)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
@@ -104,7 +106,7 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
         lang = language(request)
         title = translate(lang, "not_found") if status == 404 else translate(lang, "bad_request")
         message = translate(lang, "not_found_text") if status == 404 else detail
-        if status == 503:
+        if status >= 500:
             title, message = translate(lang, "unavailable"), ""
         return context.render(request, "error.html", lang, status=status, title=title, message=message)
 
@@ -125,6 +127,14 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
         response = problem(request, error.status_code, str(error.detail))
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> Response:
+        # Starlette answers unhandled errors outside the middleware; this answer still gets the headers.
+        log.exception("%s %s failed", request.method, request.url.path)
+        response = problem(request, 500, "internal error")
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.get("/health", tags=["service"], summary="Whether the search server answers")

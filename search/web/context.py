@@ -45,8 +45,8 @@ class WebContext:
     index: SearchIndex
     vocabulary: Vocabulary = field(default_factory=load_vocabulary)
     templates: Jinja2Templates = field(default_factory=lambda: Jinja2Templates(directory=HERE / "templates"))
-    subscribe: bool = False  # the digest's /subscribe route is mounted
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "upcoming" counts from
+    subscribe: bool = False  # the digest's POST /subscribe is part of the app: show the form
 
     def __post_init__(self) -> None:
         env = self.templates.env
@@ -115,7 +115,7 @@ def search_url(query: SearchQuery, lang: str, path: str = "/", **changes: Any) -
     dropped unless given, because any other change starts again at page 1."""
     params = [(name, value) for name, value in query.to_params() if name not in changes and name != "page"]
     for name, value in changes.items():
-        if value is None:
+        if value is None or (name == "page" and value == 1):
             continue
         values = value if isinstance(value, list | tuple) else [value]
         params.extend((name, str(item)) for item in values if item not in (None, ""))

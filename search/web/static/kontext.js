@@ -8,11 +8,17 @@
   var timer = null;
   var latest = 0;
 
+  // The page's URL for the form's state, defaults left out (as the server writes its links).
   function url() {
-    var params = new URLSearchParams(new FormData(form));
-    Array.from(params.keys()).forEach(function (key) {
-      if (params.get(key) === "" && params.getAll(key).length === 1) params.delete(key);
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value !== "") params.append(key, value);
     });
+    if (!params.get("near")) params.delete("km");
+    if (params.get("sort") === "relevance") params.delete("sort");
+    var audiences = params.getAll("audience").sort().join(" ");
+    var fieldset = document.getElementById("facet-audience");
+    if (fieldset && audiences === fieldset.getAttribute("data-default")) params.delete("audience");
     var text = params.toString();
     return "/" + (text ? "?" + text : "");
   }
