@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from kontext.commands.common import json_option, print_json, settings
+from kontext.commands.common import json_option, now_option, parse_now, print_json, settings
 from kontext.services import meili_session
 from search.index import SearchIndex
 from search.query import SORTS, SearchQuery, run_search
@@ -39,6 +39,7 @@ INTERNAL_FIELDS = {"_formatted", "title_parts", "description_parts", "title_sort
 @click.option("--sort", type=click.Choice(SORTS), help="Default: relevance (date order without text).")
 @click.option("--page", type=click.IntRange(1, 500), default=1, show_default=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Events per page.")
+@now_option
 @json_option
 def search(
     query,
@@ -56,6 +57,7 @@ def search(
     sort,
     page,
     limit,
+    now_text,
     as_json,
 ) -> None:
     """Search the events index (upcoming SME-heavy and mixed events unless told otherwise)."""
@@ -82,7 +84,7 @@ def search(
     request.facets = as_json
     with meili_session(config) as meili:
         index = SearchIndex(meili, config.events_index)
-        results = run_search(index, request)
+        results = run_search(index, request, now=parse_now(now_text, config.timezone))
         index.close()
     if as_json:
         grouped: dict[str, list[str]] = {}
