@@ -90,6 +90,7 @@ class AudienceConfig:
     format_weights: dict[EventFormat, dict[AudienceLabel, float]]
     title_factor: float
     bridge_weight: float = 0.0
+    sector_weights: dict[str, dict[AudienceLabel, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,10 @@ def _audience(path: Path, data: dict[str, Any]) -> AudienceConfig:
         format_weights=format_weights,
         title_factor=float(data.get("title_factor", 1.0)),
         bridge_weight=float(data.get("bridge_weight", 0.0)),
+        sector_weights={
+            str(code): _audience_map(weights, f"{path.name}: sector_weights {code!r}")
+            for code, weights in (data.get("sector_weights") or {}).items()
+        },
     )
 
 
@@ -302,13 +307,17 @@ def load_config(config_dir: Path) -> TaggingConfig:
     data = {name: _read(path) for name, path in paths.items()}
     sectors = _lexicon(paths["sectors"], data["sectors"], "sectors", "sector", None)
     formats = _lexicon(paths["formats"], data["formats"], "formats", "format", [fmt.value for fmt in EventFormat])
+    audience = _audience(paths["audience"], data["audience"])
+    for code in audience.sector_weights:
+        if code not in sectors.codes:
+            raise TaggingConfigError(f"audience.yaml: sector_weights: {code!r} is not in sectors.yaml")
     return TaggingConfig(
         sectors=sectors,
         topics=_lexicon(paths["topics"], data["topics"], "topics", "topic", None),
         formats=formats,
         all_industries=_words(data["sectors"].get("all_industries"), "sectors.yaml: field 'all_industries'"),
         online=_words(data["formats"].get("online"), "formats.yaml: field 'online'"),
-        audience=_audience(paths["audience"], data["audience"]),
+        audience=audience,
         kinds=_kinds(paths["organizer_kinds"], data["organizer_kinds"], sectors.codes),
         files=tuple(paths.values()),
     )

@@ -176,6 +176,7 @@ def decide_audience(
     format_name: str,
     organizer: OrganizerInfo,
     model: dict[str, float],
+    sectors: list[Tag] | None = None,
 ) -> Audience:
     """One audience label and sme_score = P(sme) + ½·P(mixed) over the softmax of all totals."""
     totals = {label: config.base.get(label, 0.0) for label in AudienceLabel}
@@ -184,8 +185,8 @@ def decide_audience(
     for hit in hits:
         label = AudienceLabel(hit.entry.label)
         key = (hit.entry.group, hit.field)
-        if key in seen:
-            continue
+        if key in seen or hit.field == "organizer":
+            continue  # the organiser speaks through its kind, not twice through its name
         seen.add(key)
         weight = hit.entry.weight * (config.title_factor if hit.field == "title" else 1.0)
         totals[label] += weight
@@ -205,6 +206,11 @@ def decide_audience(
             totals[label] += weight
             if line and weight > 0:
                 evidence[label].append((weight + 10, line))  # the organiser is named first
+    for tag in sectors or []:
+        for label, weight in config.sector_weights.get(tag.code, {}).items():
+            totals[label] += weight
+            if weight >= 0.5:
+                evidence[label].append((weight, f"Branche: {tag.label}"))
     for label, weight in config.format_weights.get(event_format, {}).items():
         totals[label] += weight
         if weight >= 1.0:

@@ -198,6 +198,7 @@ class Tagger:
             format_label.de if format_label else event_format.value,
             analysis.organizer,
             prediction.audience,
+            sectors,
         )
         return Tagging(sectors, topics, event_format, format_evidence, audience)
 
