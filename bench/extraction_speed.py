@@ -1,0 +1,71 @@
+"""Extraction speed on one core: pages per second for typical 100–300 kB pages.
+
+    .venv/bin/python bench/extraction_speed.py [--data ../shared/data/pages] [--min-kb 100] [--max-kb 300]
+                                               [--rounds 5]
+
+Runs extract_events over every saved page in the size range (all rungs as the crawler runs them),
+`--rounds` times after one warm-up round, in this one process (one core), and prints pages/s
+overall and the slowest pages. Pages outside the range are timed separately for information.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crawler.extract import extract_events  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "pages")
+    parser.add_argument("--min-kb", type=int, default=100)
+    parser.add_argument("--max-kb", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    pages = sorted(p for p in args.data.rglob("*.html"))
+    typical = [p for p in pages if args.min_kb * 1024 <= p.stat().st_size <= args.max_kb * 1024]
+    others = [p for p in pages if p not in typical]
+    if not typical:
+        print("no pages in the size range", file=sys.stderr)
+        return 1
+    bodies = {page: page.read_bytes() for page in pages}
+    url = "https://example.org/page"
+    for page in pages:  # warm-up: imports, gazetteer, caches of the date grammar
+        extract_events(bodies[page], url, now)
+    timings: dict[Path, list[float]] = {page: [] for page in typical}
+    began = time.process_time()
+    for _ in range(args.rounds):
+        for page in typical:
+            start = time.perf_counter()
+            extract_events(bodies[page], url, now)
+            timings[page].append(time.perf_counter() - start)
+    cpu = time.process_time() - began
+    count = len(typical) * args.rounds
+    total_kb = sum(len(bodies[p]) for p in typical) / 1024
+    print(f"typical pages ({args.min_kb}-{args.max_kb} kB): {len(typical)} pages, {total_kb / len(typical):.0f} kB "
+          f"on average, {args.rounds} rounds")
+    print(f"  {count / cpu:.1f} pages/s on one core ({1000 * cpu / count:.1f} ms CPU per page)")
+    medians = {page: statistics.median(times) for page, times in timings.items()}
+    print("  slowest:")
+    for page, seconds in sorted(medians.items(), key=lambda item: -item[1])[:5]:
+        print(f"    {1000 * seconds:7.1f} ms  {len(bodies[page]) / 1024:6.0f} kB  {page.relative_to(args.data)}")
+    print(f"other pages (outside the range, for information): {len(others)}")
+    for page in sorted(others, key=lambda p: -len(bodies[p])):
+        start = time.perf_counter()
+        extract_events(bodies[page], url, now)
+        print(f"    {1000 * (time.perf_counter() - start):7.1f} ms  {len(bodies[page]) / 1024:6.0f} kB  "
+              f"{page.relative_to(args.data)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

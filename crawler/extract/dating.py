@@ -1,0 +1,73 @@
+"""The extractors' side of the date module: reference dates, event fields, time-zone handling.
+
+All date reading is pipelines.dates' job; this module only decides which reference date a page's
+phrases are read against (the publication date when the page states one, else the crawl date)
+and turns a `When` into the event record's start/end/all_day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crawler.extract.page import Page
+from pipelines.dates import When, find_dates, parse_when
+
+MAX_SCAN = 20_000  # characters of one text handed to find_dates at most
+
+
+def parse_text_when(text: str, page: Page) -> When | None:
+    """A date phrase of the page, missing years inferred from the page's reference date."""
+    if not text or not text.strip():
+        return None
+    return parse_when(text[:500], page.reference_date, page.timezone)
+
+
+def spans(
+    text: str, page: Page, *, reference: datetime | None = None, by_line: bool = False
+) -> list[tuple[int, int, When]]:
+    """Date phrases in a longer text with their character positions (cached per page).
+
+    With `by_line`, a line break ends a date phrase: in lists and label/value boxes one line's
+    time never belongs to the next line's date.
+    """
+    if not text:
+        return []
+    text = text[:MAX_SCAN]
+    reference = reference or page.reference_date
+    key = (text, reference, by_line)
+    cached = page.span_cache.get(key)
+    if cached is None:
+        # "|" ends a run in the date finder and keeps every character position where it was.
+        scanned = text.replace("\n", "|") if by_line else text
+        cached = find_dates(scanned, reference, page.timezone)
+        page.span_cache[key] = cached
+    return cached
+
+
+def day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def aware(value: date | datetime, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return datetime.combine(value, time.min, tzinfo=zone)
+
+
+def when_fields(when: When, page: Page) -> dict[str, Any]:
+    """start/end/all_day of the event record for a parsed date phrase."""
+    zone = ZoneInfo(page.timezone)
+    start = aware(when.start, zone)
+    end = aware(when.end, zone) if when.end is not None else None
+    all_day = not isinstance(when.start, datetime)
+    if end is not None and (end < start or (end == start and not all_day)):
+        end = None
+    return {"start": start, "end": end, "all_day": all_day}
+
+
+def is_upcoming(when: When, page: Page, *, grace_days: int = 1) -> bool:
+    """The event has not ended before the crawl date (a day of grace for time zones)."""
+    last = day_of(when.end or when.start)
+    return last >= page.now.date() - timedelta(days=grace_days)

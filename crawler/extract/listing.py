@@ -1,0 +1,741 @@
+"""Rung 4 for pages with several events: tables, calendar grids, repeated cards, headed sections, prose.
+
+Each reader returns events with their own title, date, place and URL. Regions around the
+content (navigation, sidebars, footers) are left out, and only events that have not ended
+before the crawl date are kept: a teaser list of past news items is not a calendar.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+
+from lxml import etree
+
+from crawler.extract.dating import day_of, is_upcoming, parse_text_when, spans, when_fields
+from crawler.extract.fields import is_deadline, is_online_place, labelled_fields, location_in, page_town, town_in
+from crawler.extract.heuristics import EVENT_NOUN, EVENT_VERBS, LISTING_HEADLINE, has_event_noun
+from crawler.extract.page import Page, block_text, clean_text, inline_text, inside_boilerplate, is_boilerplate
+from crawler.extract.wording import detect_language, status_from_text, strip_status_prefix
+from kontext.records import Event, Organizer, Venue
+from kontext.vocabulary import Attendance, Extraction
+from pipelines.dates import When
+
+log = logging.getLogger(__name__)
+
+_DATEISH = re.compile(
+    r"\d{1,2}\.\s?\d{1,2}\.(?:\d{2,4})?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
+    r"\b(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*",
+    re.I,
+)
+_TIME_TEXT = re.compile(
+    r"\b(?:\d{1,2}[:.]\d{2}\s*(?:uhr|h|a\.?m\.?|p\.?m\.?)?|\d{1,2}\s*(?:uhr|a\.?m\.?|p\.?m\.?))(?!\w)", re.I
+)
+_MONTH_YEAR = re.compile(
+    r"\b(?:januar|january|februar|february|märz|march|april|mai|may|juni|june|juli|july|august|september|"
+    r"oktober|october|november|dezember|december)\s+\d{4}\b",
+    re.I,
+)
+_NOT_TITLE = re.compile(
+    r"^(?:mehr|weiter|weiterlesen|details?|read more|more|learn more|view event|view details|info|infos|"
+    r"ics|ical|google calendar|outlook|in kalender\w*|add to calendar|zum kalender|tickets?|anmeld\w*|"
+    r"register|share|teilen|see more|alle anzeigen|→|»|\W+)\W*$",
+    re.I,
+)
+_ROLE_WORDS = [
+    ("end", re.compile(r"^(?:bis|ende|end|enddatum|to)$", re.I)),
+    ("time", re.compile(r"^(?:zeit|uhrzeit|time|beginn um)$", re.I)),
+    ("venue", re.compile(r"^(?:platz|veranstaltungsort|raum|venue|gelände|location name|saal)$", re.I)),
+    ("place", re.compile(r"^(?:ort|orte|location|stadt|city|plz|plz/ort|plz ort|where|wo|region|address|adresse)$",
+                         re.I)),
+    ("organizer", re.compile(r"^(?:veranstalter\w*|organisation|organizer|organiser|anbieter|host|organisator)", re.I)),
+    ("url", re.compile(r"^(?:webseite|website|link|url|homepage|internet|web)$", re.I)),
+    ("date", re.compile(r"^(?:von|datum|date|dates|wann|when|termin|termine|beginn|start|tag|zeitraum|day)$", re.I)),
+    ("title", re.compile(r"^(?:veranstaltung|titel|title|event|events|name|thema|bezeichnung|seminar|kurs|"
+                         r"programm|was|what|beschreibung|messe|veranstaltungstitel|anlass)", re.I)),
+]
+_INLINE_PLACE = re.compile(
+    r"\b(?:location|veranstaltungsort|ort|where|venue|adresse|address|treffpunkt)\s*:\s*([^\n;]{3,120}?)(?:\.\s|\.?$|;|\n)",
+    re.I,
+)
+_PREV_NEXT = re.compile(r"(?:prev|next|other-month|adjacent|outside|disabled|not-current)", re.I)
+
+
+def _lines(element: etree._Element) -> list[str]:
+    return [line for line in block_text(element).split("\n") if line]
+
+
+def _cell_text(cell: etree._Element) -> str:
+    return clean_text(" ".join(cell.itertext()))
+
+
+def _link_in(element: etree._Element, page: Page) -> str | None:
+    for link in element.iter("a"):
+        url = page.absolute(link.get("href"))
+        if url:
+            return url
+    return None
+
+
+def _keep(events: list[Event], page: Page) -> list[Event]:
+    today = page.now.date()
+    kept = []
+    for event in events:
+        last = (event.end or event.start)
+        if last is not None and last.astimezone(event.start.tzinfo).date() < today:
+            continue
+        kept.append(event)
+    return kept
+
+
+def _event(page: Page, title: str, when: When, *, url: str | None = None, location_text: str | None = None,
+           text: str = "", organizer: str | None = None, venue=None) -> Event | None:
+    title = strip_status_prefix(clean_text(title))
+    if len(title) < 3:
+        return None
+    fields = {
+        "title": title[:300],
+        "description": text[:2000] if text else "",
+        "url": url or page.url,
+        "source_urls": [page.url],
+        "extraction": Extraction.HEURISTICS,
+        "timezone": page.timezone,
+        "location_text": location_text,
+        "venue": venue,
+        "organizer": Organizer(name=organizer[:150]) if organizer and len(organizer) >= 2 else None,
+        "language": detect_language(f"{title} {text[:400]}") or page.language,
+    }
+    fields.update(when_fields(when, page))
+    status = status_from_text(title) or status_from_text(text[:400])
+    if status is not None:
+        fields["status"] = status
+    if is_online_place(location_text):
+        fields["attendance"] = Attendance.ONLINE
+    return Event(**{key: value for key, value in fields.items() if value is not None})
+
+
+# -- tables --------------------------------------------------------------------------------------------
+
+
+def _rows(table: etree._Element) -> list[etree._Element]:
+    return table.xpath("./tr | ./tbody/tr | ./thead/tr | ./tfoot/tr")
+
+
+def _roles(header: list[str]) -> dict[int, str]:
+    roles: dict[int, str] = {}
+    for position, text in enumerate(header):
+        words = clean_text(text).lower().strip(" :")
+        for role, pattern in _ROLE_WORDS:
+            if pattern.match(words) and role not in roles.values():
+                roles[position] = role
+                break
+    return roles
+
+
+def table_events(page: Page) -> list[Event]:
+    """One event per table row with a date: columns named by the header row or inferred from content."""
+    events: list[Event] = []
+    for table in page.body.iter("table"):
+        rows = _rows(table)
+        if len(rows) < 2 or inside_boilerplate(table):
+            continue
+        if table.xpath(".//table"):
+            continue  # a layout table; its inner tables are read on their own
+        events.extend(_table(table, rows, page))
+    return events
+
+
+def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> list[Event]:
+    header_roles: dict[int, str] = {}
+    data_rows = rows
+    for index, row in enumerate(rows[:3]):
+        cells = [_cell_text(cell) for cell in row.xpath("./td | ./th")]
+        roles = _roles(cells)
+        if ("date" in roles.values() or "title" in roles.values()) and len(roles) >= 2:
+            header_roles, data_rows = roles, rows[index + 1 :]
+            break
+    if not header_roles:
+        header_roles = _infer_roles(data_rows, page)
+        if not header_roles:
+            return []
+    events: list[Event] = []
+    width = max(header_roles) + 1
+    for row in data_rows:
+        cells = row.xpath("./td | ./th")
+        if len(cells) < min(width, 2):
+            continue
+        by_role: dict[str, etree._Element] = {}
+        for position, role in header_roles.items():
+            if position < len(cells):
+                by_role[role] = cells[position]
+        texts = {role: _cell_text(cell) for role, cell in by_role.items()}
+        start = texts.get("date", "")
+        title = texts.get("title", "")
+        if not start or not title or not _DATEISH.search(start):
+            continue
+        phrase = start
+        if texts.get("time"):
+            phrase = f"{phrase} {texts['time']}"
+        end = texts.get("end", "")
+        if end and end != start and _DATEISH.search(end):
+            phrase = f"{phrase} – {end}"
+        when = parse_text_when(phrase, page)
+        if when is None:
+            continue
+        place = ", ".join(part for part in (texts.get("venue"), texts.get("place")) if part) or None
+        url = None
+        for role in ("title", "url"):
+            if role in by_role:
+                url = _link_in(by_role[role], page)
+                if url:
+                    break
+        event = _event(page, title, when, url=url, location_text=place, organizer=texts.get("organizer"),
+                       text=" ".join(_cell_text(cell) for cell in cells))
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _infer_roles(rows: list[etree._Element], page: Page) -> dict[int, str]:
+    sample = rows[:12]
+    dated: dict[int, int] = defaultdict(int)
+    lengths: dict[int, int] = defaultdict(int)
+    for row in sample:
+        for position, cell in enumerate(row.xpath("./td | ./th")):
+            text = _cell_text(cell)
+            if _DATEISH.search(text) and len(text) < 60:
+                dated[position] += 1
+            else:
+                lengths[position] += len(text)
+    if not dated or max(dated.values()) < max(2, len(sample) // 2):
+        return {}
+    date_column = max(dated, key=lambda position: dated[position])
+    others = {p: n for p, n in lengths.items() if p != date_column}
+    if not others:
+        return {}
+    title_column = max(others, key=lambda position: others[position])
+    return {date_column: "date", title_column: "title"}
+
+
+# -- calendar grids --------------------------------------------------------------------------------------
+
+
+def grid_events(page: Page) -> list[Event]:
+    """Month calendars: day cells with their events; the month from the grid's caption or a day link."""
+    events: list[Event] = []
+    for table in page.body.iter("table"):
+        cells = table.xpath(".//td")
+        if len(cells) < 28 or inside_boilerplate(table):
+            continue
+        days = [(cell, _day_number(cell)) for cell in cells]
+        numbered = [(cell, day) for cell, day in days if day is not None]
+        if len(numbered) < 28:
+            continue
+        month = _grid_month(table, page)
+        events.extend(_grid(numbered, month, page))
+    return events
+
+
+def _day_number(cell: etree._Element) -> int | None:
+    text = clean_text(" ".join(cell.itertext()))
+    match = re.match(r"^(\d{1,2})\b", text)
+    if not match:
+        return None
+    day = int(match.group(1))
+    return day if 1 <= day <= 31 else None
+
+
+def _grid_month(table: etree._Element, page: Page) -> date | None:
+    """The first day of the month a grid shows, from its caption or the text just before it."""
+    texts = [_cell_text(element) for element in table.xpath(".//caption | .//thead")]
+    texts.extend(_cell_text(row) for row in _rows(table)[:2])
+    node = table
+    for _ in range(4):
+        previous = node.getprevious()
+        while previous is not None and len(texts) < 6:
+            if isinstance(previous.tag, str):
+                texts.append(clean_text(" ".join(previous.itertext()))[-200:])
+            previous = previous.getprevious()
+        node = node.getparent()
+        if node is None:
+            break
+    for text in texts:
+        match = _MONTH_YEAR.search(text)
+        if match:
+            when = parse_text_when(f"1. {match.group(0)}", page) or parse_text_when(match.group(0), page)
+            if when is not None:
+                return day_of(when.start).replace(day=1)
+    return None
+
+
+def _grid(numbered: list[tuple[etree._Element, int]], month: date | None, page: Page) -> list[Event]:
+    events: list[Event] = []
+    offset = -1 if numbered[0][1] > 1 else 0
+    previous_day = 0
+    for cell, day in numbered:
+        if day < previous_day:
+            offset += 1
+        previous_day = day
+        cell_date = _cell_date(cell)
+        if cell_date is None and month is not None:
+            if _PREV_NEXT.search(cell.get("class", "")) and offset == 0:
+                continue
+            year, month_number = month.year, month.month + offset
+            while month_number < 1:
+                year, month_number = year - 1, month_number + 12
+            while month_number > 12:
+                year, month_number = year + 1, month_number - 12
+            try:
+                cell_date = date(year, month_number, day)
+            except ValueError:
+                continue
+        if cell_date is None:
+            continue
+        for entry, title, url in _cell_entries(cell, page):
+            entry_text = clean_text(" ".join(entry.itertext()))
+            time_match = _TIME_TEXT.search(entry_text.replace(title, " ", 1))
+            phrase = cell_date.isoformat() + (f" {time_match.group(0)}" if time_match else "")
+            when = parse_text_when(phrase, page) or When(start=cell_date)
+            place_text, venue = _item_place(entry, block_text(entry), page)
+            event = _event(page, title, when, url=url, text=entry_text, location_text=place_text, venue=venue)
+            if event is not None:
+                events.append(event)
+    return events
+
+
+def _cell_date(cell: etree._Element) -> date | None:
+    for link in cell.iter("a"):
+        if re.fullmatch(r"\s*\d{1,2}\s*", link.text_content() or ""):
+            match = re.search(r"(\d{4})-(\d{2})-(\d{2})", link.get("href", ""))
+            if match:
+                try:
+                    return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    return None
+    return None
+
+
+def _cell_entries(cell: etree._Element, page: Page) -> Iterator[tuple[etree._Element, str, str | None]]:
+    items = cell.xpath(".//li")
+    if not items:
+        items = [link for link in cell.iter("a") if not re.fullmatch(r"\s*\d{1,2}\s*", link.text_content() or "")]
+    for item in items:
+        link = item if item.tag == "a" else next(item.iter("a"), None)
+        title = ""
+        if link is not None and link.text and link.text.strip():
+            title = clean_text(link.text)
+        if not title:
+            title = clean_text(" ".join(item.itertext())).split("  ")[0][:200]
+        if not title or _NOT_TITLE.match(title):
+            continue
+        yield item, title, page.absolute(link.get("href")) if link is not None else None
+
+
+# -- repeated blocks ("cards") -------------------------------------------------------------------------
+
+
+def _signature(element: etree._Element) -> tuple[str, str]:
+    classes = " ".join(sorted(cls for cls in (element.get("class") or "").split() if not re.search(r"\d", cls)))
+    return element.tag, classes
+
+
+def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]:
+    """The title of a listing item, its link, and its text as the item's lines show it."""
+    for heading in item.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
+        text = inline_text(heading)
+        if len(text) >= 3 and not _DATEISH.fullmatch(text) and not _NOT_TITLE.match(text):
+            link = next(heading.iter("a"), None)
+            if link is None:
+                ancestor = heading.getparent()
+                while ancestor is not None and ancestor is not item and ancestor.tag != "a":
+                    ancestor = ancestor.getparent()
+                link = ancestor if ancestor is not None and ancestor.tag == "a" else None
+            if link is None:
+                link = next(item.iter("a"), None)
+            url = page.absolute(link.get("href")) if link is not None else None
+            return text, url, block_text(heading)
+    for selector in (".//a", ".//strong | .//b"):
+        for element in item.xpath(selector):
+            text = inline_text(element)
+            if len(text) >= 4 and not _DATEISH.match(text) and not _NOT_TITLE.match(text) and not text.isdigit():
+                url = page.absolute(element.get("href")) if element.tag == "a" else _link_in(item, page)
+                return text, url, block_text(element)
+    return "", None, ""
+
+
+def _time_elements_when(item: etree._Element, page: Page) -> When | None:
+    times = item.xpath(".//time[@datetime]")
+    if not times:
+        return None
+    first = times[0].get("datetime", "")
+    match = re.match(r"\d{4}-\d{2}-\d{2}", first)
+    if not match:
+        return None
+    clock = [clean_text(t.text_content()) for t in times if _TIME_TEXT.fullmatch(clean_text(t.text_content()))]
+    if "T" in first and not clock:
+        return parse_text_when(first.replace("T", " "), page)
+    shown = clean_text(times[0].text_content())
+    # The date as the page shows it ("Sunday, August 24, 2025") reads more reliably with clock times.
+    phrase = shown if re.search(r"\b\d{4}\b", shown) and not _TIME_TEXT.fullmatch(shown) else match.group(0)
+    if clock:
+        phrase = f"{phrase} {clock[0]}" + (f" – {clock[1]}" if len(clock) > 1 else "")
+    last_day = times[-1].get("datetime", "")[:10]
+    when = parse_text_when(phrase, page)
+    multi_day = re.match(r"\d{4}-\d{2}-\d{2}", last_day) and last_day != match.group(0)
+    if when is not None and when.end is None and multi_day:
+        end = parse_text_when(last_day, page)
+        if end is not None:
+            when = When(start=when.start, end=end.start)
+    return when
+
+
+def _item_when(item: etree._Element, text: str, title: str, page: Page) -> When | None:
+    """The item's date: its <time> elements, else the first date phrase outside its title."""
+    when = _time_elements_when(item, page)
+    if when is not None:
+        return when
+    for line in title.split("\n"):
+        text = text.replace(line, " ", 1) if line else text  # "Status for 23-0623" is a name, not a date
+    for begin, end, found in spans(text, page):
+        if not is_deadline(text, begin, end):
+            return found
+    return None
+
+
+def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None, Venue | None]:
+    """The venue of a listing item: an element marked as location, a labelled line, an address line,
+    or a line naming a town the page knows from its own addresses."""
+    for element in item.xpath(
+        ".//*[contains(@class,'location') or contains(@class,'venue') or contains(@class,'ort') "
+        "or contains(@class,'place') or contains(@class,'address') or contains(@class,'adresse') "
+        "or contains(@class,'where') or @itemprop='location']"
+    ):
+        value = clean_text(element.text_content())
+        if 2 <= len(value) <= 200:
+            return value, None
+    labelled = labelled_fields(text.split("\n")).first("place")
+    if labelled is None:
+        inline = _INLINE_PLACE.search(text)
+        labelled = inline.group(1).strip() if inline else None
+    if labelled:
+        return labelled, town_in(labelled, page)
+    place_text, venue = location_in(text, page)
+    if place_text:
+        return place_text, venue
+    if page.address_towns:
+        for line in text.split("\n"):
+            venue = page_town(line, page) if len(line) <= 120 else None
+            if venue is not None:
+                return line, venue
+    return None, None
+
+
+def block_events(page: Page) -> list[Event]:
+    """Repeated sibling elements that each hold a title and a date: the cards of a calendar list."""
+    groups = _block_groups(page)
+    events: list[Event] = []
+    for items in groups:
+        for item in items:
+            text = "\n".join(_lines(item))
+            title, url, title_lines = _item_title(item, page)
+            if not title or len(_bare_dates(text[:1500], None, page)) >= 3:
+                continue  # no title, or a list of dates (agendas, minutes) rather than one event
+            when = _item_when(item, text, title_lines, page)
+            if when is None:
+                continue
+            place_text, venue = _item_place(item, text, page)
+            event = _event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
+            if event is not None:
+                events.append(event)
+    return events
+
+
+def _block_groups(page: Page) -> list[list[etree._Element]]:
+    chosen: list[list[etree._Element]] = []
+    taken: set[etree._Element] = set()
+    for parent in page.body.iter():
+        if not isinstance(parent.tag, str) or parent.tag in ("table", "tbody", "thead", "tr", "select", "head"):
+            continue
+        children = [child for child in parent if isinstance(child.tag, str)]
+        if len(children) < 2:
+            continue
+        by_signature: dict[tuple[str, str], list[etree._Element]] = defaultdict(list)
+        for child in children:
+            if child.tag not in ("tr", "td", "th", "option", "script", "style", "br"):
+                by_signature[child.tag, _signature(child)[1]].append(child)
+        for members in by_signature.values():
+            if len(members) < 2:
+                continue
+            qualified = [member for member in members if _looks_like_item(member)]
+            if len(qualified) >= 2 and len(qualified) >= 0.5 * len(members):
+                if any(_is_ancestor(other, member) for member in qualified for other in taken):
+                    continue
+                if is_boilerplate(parent) or inside_boilerplate(parent):
+                    continue
+                chosen.append(qualified)
+                taken.update(qualified)
+    return chosen
+
+
+def _is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
+    node = element.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _looks_like_item(element: etree._Element) -> bool:
+    text = clean_text(" ".join(element.itertext()))
+    if not 12 <= len(text) <= 2500:
+        return False
+    if not (_DATEISH.search(text) or element.xpath(".//time[@datetime]")):
+        return False
+    return bool(element.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//a | .//strong | .//b"))
+
+
+# -- headed sections and prose ----------------------------------------------------------------------------
+
+
+def section_events(page: Page) -> list[Event]:
+    """Headings in an article, each followed by text that dates an event ("Veranstaltungstipps")."""
+    events: list[Event] = []
+    headline = page.headline_element
+    for heading in page.main.xpath(".//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
+        if heading is headline or inside_boilerplate(heading, page.main):
+            continue
+        title = inline_text(heading)
+        if len(title) < 4 or len(title) > 200 or LISTING_HEADLINE.search(title):
+            continue
+        text = _section_text(heading)
+        if not text:
+            continue
+        if not (has_event_noun(title) or EVENT_VERBS.search(text[:800]) or EVENT_NOUN.search(text[:400])):
+            continue
+        if len(_bare_dates(text[:1500], None, page)) >= 3:
+            continue  # a list of dates (a schedule, agendas, minutes), not one event's description
+        when = None
+        for begin, end, found in spans(text[:1200], page):
+            if is_deadline(text, begin, end) or not is_upcoming(found, page, grace_days=0):
+                continue
+            when = found
+            break
+        if when is None:
+            continue
+        location_text, venue = _section_place(title, text, page)
+        event = _event(page, title, when, location_text=location_text, venue=venue, text=text)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _section_text(heading: etree._Element, *, strong_headings: bool = False) -> str:
+    """The text after a heading up to the next heading (with `strong_headings`, bold-only lines count)."""
+    parts: list[str] = []
+    node = heading
+    while node is not None and not parts:
+        sibling = node.getnext()
+        while sibling is not None:
+            if isinstance(sibling.tag, str):
+                if re.fullmatch(r"h[1-6]", sibling.tag) or sibling.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+                    break
+                if strong_headings and _heading_like(sibling):
+                    break
+                parts.append(block_text(sibling))
+                if sum(len(part) for part in parts) > 1500:
+                    break
+            sibling = sibling.getnext()
+        if parts:
+            break
+        node = node.getparent()
+        if node is None or node.tag in ("article", "main", "body"):
+            break
+    return "\n".join(part for part in parts if part)[:2000]
+
+
+def _section_place(title: str, text: str, page: Page):
+    venue = town_in(title, page)
+    if venue is not None:
+        return venue.city, venue
+    place_text, venue = location_in(text, page)
+    if venue is not None:
+        return place_text, venue
+    first_sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    venue = town_in(first_sentence[:300], page)
+    if venue is not None:
+        return venue.city, venue
+    return None, None
+
+
+_SCHEDULE_HEADING = re.compile(
+    r"\b(?:meetings?|sitzung(?:en|stermine)?|termine|schedule|sprechtage?|vollversammlung(?:en)?|board|"
+    r"hearings?|sessions?|agendas?|tagesordnungen?|versammlung(?:en)?|ausschuss\w*|stammtische?)\b",
+    re.I,
+)
+_SCHEDULE_NOISE = re.compile(
+    r"\b(?:\d{4}|schedule|termine|dates?|agendas?|minutes|materials|tagesordnungen?|protokolle?|"
+    r"and|und|&|der|die|das|the)\b|[,:;|]",
+    re.I,
+)
+_HELD = re.compile(
+    r"((?:[A-ZÄÖÜ][\w.#&'-]*\s+){0,5}[A-ZÄÖÜ][\w.#&'-]*)\s+(?:meetings?|sitzungen)\s+(?:are|is|will be|finden|werden)\b"
+)
+
+
+def _heading_like(element: etree._Element) -> bool:
+    if re.fullmatch(r"h[2-6]|dt", element.tag or ""):
+        return True
+    if element.tag in ("p", "div") and len(element) >= 1:
+        strong = element.xpath("./strong | ./b")
+        return bool(strong) and clean_text(" ".join(strong[0].itertext())) == clean_text(" ".join(element.itertext()))
+    return False
+
+
+def _schedule_title(heading: str, page: Page) -> str:
+    rest = " ".join(_SCHEDULE_NOISE.sub(" ", heading).split())
+    rest = re.sub(r"\b(Meeting|Sitzung|Hearing|Session)s\b", r"\1", rest)
+    rest = re.sub(r"\bSitzungen\b", "Sitzung", rest)
+    if len(rest.split()) >= 2 or (rest and not re.fullmatch(r"(?i)meeting|sitzung|hearing|session|board", rest)):
+        return rest
+    held = _HELD.search(page.main_text[:3000])
+    body = held.group(1).strip() if held else page.headline
+    body = re.sub(r"^(?:Unless otherwise announced|Die|Der|Das|The)\s+", "", body or "").strip()
+    return f"{body} {rest or 'Meeting'}".strip() if body else (rest or "")
+
+
+def schedule_events(page: Page) -> list[Event]:
+    """A body's meeting schedule: a heading ("2019 Board Meetings", "Sitzungstermine 2024") over bare dates."""
+    events: list[Event] = []
+    seen: set[date] = set()
+    for element in page.main.iter():
+        if not isinstance(element.tag, str) or not _heading_like(element) or inside_boilerplate(element, page.main):
+            continue
+        heading = inline_text(element)
+        if len(heading) > 120 or not _SCHEDULE_HEADING.search(heading):
+            continue
+        text = _section_text(element, strong_headings=True)
+        if not text:
+            continue
+        year = re.search(r"\b(20\d\d)\b", heading)
+        bare = [
+            item
+            for chunk, chunk_year in _year_chunks(text[:3000], int(year.group(1)) if year else None)
+            for item in _bare_dates(chunk, chunk_year, page)
+        ]
+        if len(bare) < 3:
+            continue
+        title = _schedule_title(heading, page)
+        if len(title) < 3:
+            continue
+        location_text, venue = location_in(page.main_text, page)
+        for _, _, when in bare:
+            day = day_of(when.start)
+            if day in seen or not is_upcoming(when, page, grace_days=0):
+                continue
+            seen.add(day)
+            event = _event(page, title, when, location_text=location_text, venue=venue)
+            if event is not None:
+                events.append(event)
+    return events
+
+
+def _year_chunks(text: str, year: int | None) -> list[tuple[str, int | None]]:
+    """A schedule cut at year lines ("2019 Agendas", "2018"), each part with its year."""
+    chunks: list[tuple[str, int | None]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        match = re.match(r"^\s*(20\d\d)\b(?P<rest>.*)$", line)
+        if match and len(match.group("rest").split()) <= 3 and not _DATEISH.search(match.group("rest")):
+            if current:
+                chunks.append(("\n".join(current), year))
+            current, year = [], int(match.group(1))
+            continue
+        current.append(line)
+    if current:
+        chunks.append(("\n".join(current), year))
+    return chunks
+
+
+def _bare_dates(text: str, year: int | None, page: Page) -> list[tuple[int, int, When]]:
+    reference = page.reference_date
+    if year is not None:
+        reference = reference.replace(year=year, month=1, day=1)
+    return [item for item in spans(text, page, reference=reference, by_line=True) if _bare(text, item[0], item[1])]
+
+
+def _bare(text: str, begin: int, end: int) -> bool:
+    """A date standing on its own: at most a few words ("Agenda", "Video", "Cancelled") around it."""
+    line_start = text.rfind("\n", 0, begin) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    rest = (line[: begin - line_start] + " " + line[end - line_start :]).split()
+    return len(rest) <= 4
+
+
+_ENGLISH_EVENT = re.compile(
+    r"\b(?:the|our|an?|this year's)\s+((?:[A-Z#][\w#.&-]*\s+|[a-z]+\s+){0,3}"
+    r"(?:meeting|conference|workshop|seminar|webinar|summit|festival|fair|hearing|session|forum|"
+    r"meetup|hackathon|expo|convention|gala|reception|open house|breakfast|luncheon))\b"
+)
+_QUOTED = re.compile(r"[„\"»“]([^„“”\"»«]{4,120})[“”\"«]")
+_COMPOUND_EVENT = re.compile(
+    r"\b((?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ]?[\wäöüß]*(?:seminar|webinar|workshop|werkstatt|tagung|konferenz|"
+    r"kongress|forum|messe|treffen|stammtisch|sprechtag|vortrag|lehrgang|schulung|kurs|training|hackathon))\b"
+)
+
+
+def prose_events(page: Page) -> list[Event]:
+    """Events named in running text: 'das Online-Seminar „Fit für Social Media“ am 4. und 5. März'."""
+    text = page.main_text
+    start = text.find(page.headline) if page.headline else 0
+    text = text[max(start, 0) :][:8000]
+    events: list[Event] = []
+    for begin, end, when in spans(text, page):
+        sentence_start = max(text.rfind(". ", 0, begin), text.rfind("\n", 0, begin)) + 1
+        stop = [position for position in (text.find(". ", end), text.find("\n", end)) if position != -1]
+        sentence = text[sentence_start : min(stop) if stop else len(text)]
+        if is_deadline(text, begin, end):
+            if events and events[-1].registration_deadline is None:
+                deadline = when_fields(when, page)["start"]
+                if events[-1].start is not None and deadline <= events[-1].start:
+                    events[-1] = events[-1].model_copy(update={"registration_deadline": deadline})
+            continue
+        if not is_upcoming(when, page, grace_days=0):
+            continue
+        title = _prose_title(sentence)
+        if not title or any(event.title == title for event in events):
+            continue
+        event = _event(page, title, when, text=sentence)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _prose_title(sentence: str) -> str | None:
+    for match in _QUOTED.finditer(sentence):
+        around = sentence[max(0, match.start() - 60) : match.start()]
+        if EVENT_NOUN.search(around):
+            return match.group(1).strip()
+    match = _COMPOUND_EVENT.search(sentence)
+    if match and match.group(1)[:1].isupper():
+        return match.group(1)
+    match = _ENGLISH_EVENT.search(sentence)
+    if match and len(match.group(1).split()) >= 2:
+        return match.group(1)
+    return None
+
+
+def listing_events(page: Page) -> list[Event]:
+    """The best listing reading of the page (tables, calendar grids, cards), upcoming events only."""
+    best: list[Event] = []
+    for reader in (table_events, grid_events, block_events):
+        found = _keep(reader(page), page)
+        if len(found) > len(best):
+            best = found
+    return best
+
