@@ -138,7 +138,7 @@ def decide_labels(
 
 
 def decide_format(
-    lexicon: Lexicon, hits: list[Hit], online: list[Hit], model: dict[str, float]
+    lexicon: Lexicon, hits: list[Hit], online: list[Hit], model: dict[str, float], *, online_only: bool = False
 ) -> tuple[EventFormat, list[str]]:
     """Exactly one format: the strongest terms, nudged by the model; online seminars become webinars."""
     scores = {label.code: 0.0 for label in lexicon.labels}
@@ -159,8 +159,9 @@ def decide_format(
     order = [label.code for label in lexicon.labels]
     best = max(order, key=lambda code: (scores[code], -order.index(code)))
     lines = [line for _, line in sorted(evidence.get(best, []), key=lambda item: -item[0])]
-    if best in (EventFormat.SEMINAR, EventFormat.INFO_SESSION) and online:
-        lines = [f"Online: „{online[0].surface}“", *lines]
+    if best in (EventFormat.SEMINAR, EventFormat.INFO_SESSION) and (online or online_only):
+        first = min(online, key=lambda hit: hit.start) if online else None
+        lines = [f"Online: „{first.surface}“" if first else "Online-Veranstaltung (laut Quelle)", *lines]
         best = EventFormat.WEBINAR.value
     if model.get(best, 0.0) >= 0.5 and len(lines) < 2:
         lines.append(model_line(model[best]))

@@ -140,8 +140,13 @@ class TermMatcher:
         return self.normalised(self.nlp.make_doc(text))
 
     def normalised(self, doc: Doc) -> Doc:
+        """Set every token's NORM; keep (text, offset, norm, is word) per token for the later passes."""
+        words = []
         for token in doc:
-            token.norm_ = self.normalise(token.text)
+            norm = self.normalise(token.text)
+            token.norm_ = norm
+            words.append((token.text, token.idx, norm, not (token.is_punct or token.is_space)))
+        doc.user_data["words"] = words
         return doc
 
     def pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
@@ -229,12 +234,11 @@ class TermMatcher:
             span = doc[start:end]
             for entry in self.by_key[self.nlp.vocab.strings[match_id]]:
                 hits.append(Hit(entry, span.text, field_at(span.start_char), span.start_char, span.end_char))
-        for token in doc:
-            if len(token) < 3 + MIN_REST or not token.text[0].isalpha():
+        for text, offset, _, _ in doc.user_data["words"]:
+            if len(text) < 3 + MIN_REST or not text[0].isalpha():
                 continue
-            for start, end, entry in self.compound_hits(token.text):
-                offset = token.idx
-                hits.append(Hit(entry, token.text, field_at(offset), offset + start, offset + end))
+            for start, end, entry in self.compound_hits(text):
+                hits.append(Hit(entry, text, field_at(offset), offset + start, offset + end))
         return longest_first(hits)
 
 
@@ -249,21 +253,20 @@ def longest_first(hits: list[Hit]) -> list[Hit]:
         by_dimension.setdefault(hit.entry.dimension, []).append(hit)
     kept: list[Hit] = []
     for group in by_dimension.values():
-        group.sort(key=lambda hit: (-hit.length, hit.start))
-        winners: list[Hit] = []
+        # sweep by start (longest first): a hit is inside an earlier one when that one reaches further
+        group.sort(key=lambda hit: (hit.start, -hit.end))
+        inside: list[Hit] = []
+        reach, span, covered = -1, (-1, -1), False
         for hit in group:
-            covered = any(
-                other.start <= hit.start and hit.end <= other.end and other.length > hit.length for other in winners
-            )
+            if (hit.start, hit.end) != span:
+                span, covered = (hit.start, hit.end), reach >= hit.end
             if not covered:
-                winners.append(hit)
-        winners.sort(key=lambda hit: (hit.start, -hit.length))
-        last_end = -1
-        last_span = (-1, -1)
-        for hit in winners:
-            if hit.start < last_end and (hit.start, hit.end) != last_span and hit.end > last_end:
+                inside.append(hit)
+            reach = max(reach, hit.end)
+        last_end, last_span = -1, (-1, -1)
+        for hit in inside:
+            if hit.start < last_end and (hit.start, hit.end) != last_span:
                 continue  # overlaps an earlier hit without being the same span
             kept.append(hit)
-            if hit.end > last_end:
-                last_end, last_span = hit.end, (hit.start, hit.end)
+            last_end, last_span = hit.end, (hit.start, hit.end)
     return [hit for hit in kept if hit.entry.label]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kontext.records import Audience, Event, Tag
-from kontext.vocabulary import EventFormat, OrganizerKind
+from kontext.vocabulary import Attendance, EventFormat, EventStatus, OrganizerKind
 from pipelines.tagging.config import LANGUAGES, Mode, TaggingConfig, load_config
 from pipelines.tagging.decide import (
     SECTOR_POLICY,
@@ -31,6 +31,9 @@ from pipelines.tagging.model import MODEL_DIR, EventClassifier, Prediction
 log = logging.getLogger(__name__)
 
 FIELDS = ("title", "description", "tags", "organizer")
+# The start of a description says what an event is about; the rest mostly adds examples and noise
+# (and time: tagging cost grows with length).
+MAX_DESCRIPTION = 2000
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class TagInput:
     organizer_kind: OrganizerKind | None = None
     tags: tuple[str, ...] = ()  # source categories/keywords
     language: str | None = None  # "de"/"en"/None = detect
+    online: bool = False  # the source says the event is online only (schema.org attendance mode)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Analysis:
     hits: list[Hit]
     features: list[str]
     organizer: OrganizerInfo
+    online: bool = False
 
 
 def _entries(config: TaggingConfig) -> list[Entry]:
@@ -85,7 +90,7 @@ def _joined(item: TagInput) -> tuple[str, list[tuple[str, int, int]]]:
     """The event's fields as one text, with the character range of each field."""
     parts = {
         "title": " ".join((item.title or "").split()),
-        "description": " ".join((item.description or "").split()),
+        "description": _clip(" ".join((item.description or "").split()), MAX_DESCRIPTION),
         "tags": " ; ".join(" ".join(tag.split()) for tag in item.tags if tag and tag.strip()),
         "organizer": " ".join((item.organizer or "").split()),
     }
@@ -98,6 +103,14 @@ def _joined(item: TagInput) -> tuple[str, list[tuple[str, int, int]]]:
         fields.append((name, len(text), len(text) + len(parts[name])))
         text += parts[name]
     return text, fields
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
 
 
 class Tagger:
@@ -158,7 +171,8 @@ class Tagger:
             for index, (_, fields), doc in zip(indices, joined, matcher.pipe(text for text, _ in joined), strict=True):
                 hits = matcher.find(doc, fields)
                 organizer = self.organizer(items[index])
-                analyses[index] = Analysis(hits, _features(doc, fields, hits, organizer), organizer)
+                online = items[index].online
+                analyses[index] = Analysis(hits, _features(doc, fields, hits, organizer), organizer, online)
         return [analysis for analysis in analyses if analysis is not None]
 
     def tag(self, item: TagInput) -> Tagging:
@@ -188,7 +202,11 @@ class Tagger:
             )
         topics = decide_labels(config.topics, by_dimension.get("topics", []), prediction.topics, TOPIC_POLICY)
         event_format, format_evidence = decide_format(
-            config.formats, by_dimension.get("formats", []), by_dimension.get("online", []), prediction.format
+            config.formats,
+            by_dimension.get("formats", []),
+            by_dimension.get("online", []),
+            prediction.format,
+            online_only=analysis.online,
         )
         format_label = config.formats.label(event_format.value)
         audience = decide_audience(
@@ -207,12 +225,12 @@ def _features(doc, fields: list[tuple[str, int, int]], hits: list[Hit], organize
     """The classifier's input: lemmas (title twice), the terms found inside compounds, the organiser kind."""
     title_end = next((end for name, _, end in fields if name == "title"), 0)
     words = []
-    for token in doc:
-        if token.is_punct or token.is_space or token.text == "|":
+    for text, offset, norm, is_word in doc.user_data["words"]:
+        if not is_word or text == "|":
             continue
-        words.append(token.norm_)
-        if token.idx < title_end:
-            words.append(token.norm_)
+        words.append(norm)
+        if offset < title_end:
+            words.append(norm)
     for hit in hits:
         if fold(hit.surface) != fold(hit.entry.term):
             words.append(fold(hit.entry.term))
@@ -246,6 +264,7 @@ def input_for(event: Event) -> TagInput:
         organizer_kind=organizer.kind if organizer else None,
         tags=tuple(event.tags),
         language=event.language,
+        online=event.attendance == Attendance.ONLINE or event.status == EventStatus.MOVED_ONLINE,
     )
 
 

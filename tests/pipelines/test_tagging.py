@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kontext.records import Event, Organizer
-from kontext.vocabulary import AudienceLabel, EventFormat, OrganizerKind
+from kontext.vocabulary import Attendance, AudienceLabel, EventFormat, OrganizerKind
 from pipelines.tagging import Tagger, Tagging, TagInput, get_tagger, tag_event
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -242,3 +242,20 @@ def test_tag_event_returns_a_tagged_copy(tagger: Tagger) -> None:
 
 def test_get_tagger_loads_once() -> None:
     assert get_tagger(CONFIG) is get_tagger(CONFIG)
+
+
+def test_online_attendance_from_the_source(tagger: Tagger) -> None:
+    tagging = tagger.tag(TagInput(title="Seminar Exportkontrolle", online=True))
+    assert tagging.format == EventFormat.WEBINAR
+    assert tagging.format_evidence[0] == "Online-Veranstaltung (laut Quelle)"
+    event = Event(title="Seminar Exportkontrolle", attendance=Attendance.ONLINE)
+    assert tag_event(event, tagger).format == EventFormat.WEBINAR
+
+
+def test_long_descriptions_are_read_from_the_start(tagger: Tagger) -> None:
+    filler = "Wir freuen uns auf Ihren Besuch und gute Gespräche. " * 80
+    tail = "Logistik, Spedition, Güterverkehr und Lagerlogistik."
+    short = tagger.tag(TagInput(title="Fachtag Lebensmittelindustrie", description=tail))
+    assert {"food", "logistics"} <= sectors(short)
+    long = tagger.tag(TagInput(title="Fachtag Lebensmittelindustrie", description=f"{filler} {tail}"))
+    assert sectors(long) == {"food"}
