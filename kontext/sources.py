@@ -3,13 +3,19 @@
 The file is validated on load; a mistake is reported as one line naming the entry and the
 field at fault, e.g. ``config/sources.yaml: source 'ihk-hannover', field 'start_urls': …``.
 Start URLs may contain ``{sample_site}``, replaced by the address of the bundled sample site.
+
+Besides where to start and how to extract, an entry says how staff know the source is real
+(`checked`: how the URL is known, the evidence, when, whether it was fetched live), which platform
+family crawls it (`family`), how to call a JSON API behind a calendar (`api`), how to read an
+organisation directory (`directory`), and may override the health thresholds (`health`).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -19,6 +25,11 @@ from kontext.errors import UserError
 from kontext.vocabulary import OrganizerKind
 
 ExtractionMode = Literal["auto", "jsonld", "ics", "selectors", "heuristics", "directory"]
+# Platform families with their own base spider (crawler/spiders/families); the registry there has
+# exactly these keys (a test checks it), so a typo fails when the file is loaded, not mid-crawl.
+Family = Literal["odav", "ihk", "json-api", "ical", "odoo"]
+# How the start URL is known (the tags of SOURCES.md, plus "live" once staff fetched it for real).
+UrlStatus = Literal["seen", "derived", "inferred", "root", "live"]
 
 
 class SourceError(UserError):
@@ -51,6 +62,137 @@ class Selectors(BaseModel):
     description: str | None = None
 
 
+class Checked(BaseModel):
+    """How staff know a source is real: honest about what was and was not verified."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: UrlStatus  # seen: this URL appears in stored material; derived: trimmed from a seen one; …
+    evidence: str = Field(min_length=3)  # where it was seen (SOURCES.md row, stored page, code file)
+    when: date | None = None  # the day of the check (not `on`: YAML reads that key as true)
+    fetched: bool = False  # True only when the page was fetched live and looked at
+    fixture: str | None = None  # a saved page under tests/sources/fixtures/<name>/
+
+    def summary(self) -> str:
+        """One line for listings: "SEEN, not fetched live (evidence …)"."""
+        fetched = "fetched live" if self.fetched else "not fetched live"
+        when = f" on {self.when.isoformat()}" if self.when else ""
+        return f"{self.url.upper()}, {fetched}{when}: {self.evidence}"
+
+
+class ApiPaging(BaseModel):
+    """How a JSON API pages: an offset or page number in the body (POST) or query (GET)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    param: str  # the body key or query parameter that carries the offset / page number
+    kind: Literal["offset", "page"] = "offset"
+    size: int = Field(default=50, ge=1, le=1000)  # items per request
+    size_param: str | None = None  # where the page size goes, when the API takes one
+    start: int = Field(default=0, ge=0)  # the first offset / page number
+    total: str | None = None  # path to the total count in a response, e.g. "totalCount"
+    max_requests: int = Field(default=50, ge=1, le=1000)  # a hard stop for runaway paging
+
+
+class ApiFields(BaseModel):
+    """Where an event's fields sit in one JSON item: dotted paths ("event.eventname", "x.0.raw")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    start: str
+    end: str | None = None
+    url: str | None = None
+    url_template: str | None = None  # e.g. "https://een.ec.europa.eu/events/{nid}" ({path} placeholders)
+    description: str | None = None
+    location: str | None = None  # free text: venue, street, town
+    city: str | None = None
+    venue: str | None = None
+    cancelled: str | None = None  # a boolean field: true means cancelled
+    status: str | None = None  # a text field read like page wording ("abgesagt", "cancelled")
+    id: str | None = None  # the source's own id of the event
+    registration_url: str | None = None
+    tags: str | None = None  # a list or string of the source's categories
+
+
+class ApiSpec(BaseModel):
+    """A JSON API behind a calendar page (platform family `json-api`): request and response mapping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)  # query parameters
+    body: dict[str, Any] | None = None  # the JSON body of a POST
+    headers: dict[str, str] = Field(default_factory=dict)
+    items: str = ""  # path to the list of items in a response ("" when the response is the list)
+    item_format: Literal["json", "html"] = "json"  # html: items are server-rendered cards
+    fields: ApiFields | None = None  # for json items
+    paging: ApiPaging | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://", "{sample_site}")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+    @model_validator(mode="after")
+    def _mapping(self) -> ApiSpec:
+        if self.item_format == "json" and self.fields is None:
+            raise ValueError("json items need a 'fields' mapping (title, start, …)")
+        if self.body is not None and self.method != "POST":
+            raise ValueError("a 'body' is only sent with method POST")
+        return self
+
+
+class DirectorySelectors(BaseModel):
+    """Selectors for an organisation directory page: `item` per organisation, the rest inside it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: str
+    name: str
+    url: str | None = None  # the organisation's website (an href)
+    events_url: str | None = None
+    city: str | None = None
+    region: str | None = None
+    description: str | None = None
+
+
+class DirectorySpec(BaseModel):
+    """What a directory (mode `directory`) lists: organisations of one kind, with defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: OrganizerKind = OrganizerKind.UNKNOWN  # unknown: read from each name
+    sectors: list[str] = Field(default_factory=list)
+    region: str | None = None
+    selectors: DirectorySelectors | None = None  # none: the directory heuristics
+    entry_links: str | None = None  # regex on links to an organisation's own page in the directory
+
+    @field_validator("entry_links")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
+
+class HealthOverride(BaseModel):
+    """Per-source health thresholds over the defaults in config/health.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_events: int | None = Field(default=None, ge=0)
+    max_drop_share: float | None = Field(default=None, ge=0, le=1)
+    max_errors: int | None = Field(default=None, ge=0)
+    stale_days: int | None = Field(default=None, ge=1)
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,7 +207,7 @@ class Source(BaseModel):
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(default_factory=list)
     mode: ExtractionMode = "auto"
-    family: str | None = None  # a platform family with its own base spider (crawler/spiders/families)
+    family: Family | None = None  # a platform family with its own base spider (crawler/spiders/families)
     event_links: str | None = None  # regex on absolute URLs of links that lead to event pages
     follow_links: str | None = None  # regex on links to follow for more listing pages (pagination)
     selectors: Selectors | None = None
@@ -74,7 +216,10 @@ class Source(BaseModel):
     max_response_bytes: int = Field(default=5_000_000, ge=10_000)
     local: bool = False  # may fetch loopback/private addresses (the bundled sample site, tests)
     enabled: bool = True
-    checked: str | None = None  # how and when staff checked this source
+    checked: Checked | str | None = None  # how and when staff checked this source
+    api: ApiSpec | None = None  # family json-api: the request and response mapping
+    directory: DirectorySpec | None = None  # mode directory: what the directory lists
+    health: HealthOverride | None = None
     notes: str | None = None
 
     @field_validator("start_urls")
@@ -99,7 +244,20 @@ class Source(BaseModel):
     def _selectors_for_mode(self) -> Source:
         if self.mode == "selectors" and self.selectors is None:
             raise ValueError("mode 'selectors' needs a 'selectors' block")
+        if self.family == "json-api" and self.api is None:
+            raise ValueError("family 'json-api' needs an 'api' block (url, items, fields)")
+        if self.api is not None and self.family != "json-api":
+            raise ValueError("an 'api' block is only read by family 'json-api'")
+        if self.directory is not None and self.mode != "directory":
+            raise ValueError("a 'directory' block needs mode 'directory'")
         return self
+
+    @property
+    def checked_summary(self) -> str:
+        """How the source was checked, in one line ("" when nobody said)."""
+        if isinstance(self.checked, Checked):
+            return self.checked.summary()
+        return self.checked or ""
 
     def resolved(self, sample_site: str | None = None) -> Source:
         """A copy with ``{sample_site}`` filled in and allowed domains derived from start URLs."""
@@ -108,13 +266,31 @@ class Source(BaseModel):
             if not sample_site:
                 raise SourceError(f"source {self.name!r} needs the sample site, which is not running")
             urls = [url.replace("{sample_site}", sample_site.rstrip("/")) for url in urls]
-        domains = self.allowed_domains or sorted({urlsplit(url).hostname or "" for url in urls} - {""})
-        return self.model_copy(update={"start_urls": urls, "allowed_domains": domains})
+        update: dict[str, Any] = {"start_urls": urls}
+        api_urls: list[str] = []
+        if self.api is not None:
+            api_url = self.api.url
+            if "{sample_site}" in api_url:
+                if not sample_site:
+                    raise SourceError(f"source {self.name!r} needs the sample site, which is not running")
+                api_url = api_url.replace("{sample_site}", sample_site.rstrip("/"))
+            update["api"] = self.api.model_copy(update={"url": api_url})
+            api_urls.append(api_url)
+        hosts = {urlsplit(url).hostname or "" for url in [*urls, *api_urls]} - {""}
+        update["allowed_domains"] = self.allowed_domains or sorted(hosts)
+        return self.model_copy(update=update)
+
+
+# Parts of an error location that name a union member or validator, not a field the staff wrote.
+_NOT_A_FIELD = re.compile(
+    r"^(?:[A-Z]\w*|str|int|float|bool|none|list\[.*|dict\[.*|function-\w+\[.*|literal\[.*)$"
+)
 
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(entry)"
+    parts = [str(part) for part in first["loc"] if not _NOT_A_FIELD.match(str(part))]
+    field = ".".join(parts) or "(entry)"
     return f"field {field!r}: {first['msg']}"
 
 
