@@ -182,6 +182,7 @@ def decide_audience(
     """One audience label and sme_score = P(sme) + ½·P(mixed) over the softmax of all totals."""
     totals = {label: config.base.get(label, 0.0) for label in AudienceLabel}
     evidence: dict[AudienceLabel, list[tuple[float, str]]] = {label: [] for label in AudienceLabel}
+    words: dict[AudienceLabel, list[str]] = {label: [] for label in AudienceLabel}
     seen: set[tuple[int, str]] = set()
     for hit in hits:
         label = AudienceLabel(hit.entry.label)
@@ -192,6 +193,7 @@ def decide_audience(
         weight = hit.entry.weight * (config.title_factor if hit.field == "title" else 1.0)
         totals[label] += weight
         evidence[label].append((weight, quote(hit)))
+        words[label].append(hit.surface)
     # Founders' words and Mittelstand words in one text: an event that brings both together.
     bridge = min(
         totals[AudienceLabel.STARTUP] - config.base.get(AudienceLabel.STARTUP, 0.0),
@@ -199,8 +201,8 @@ def decide_audience(
     )
     if bridge > 0 and config.bridge_weight:
         totals[AudienceLabel.MIXED] += config.bridge_weight * bridge
-        both = [line for label in (AudienceLabel.STARTUP, AudienceLabel.SME) for _, line in evidence[label][:1]]
-        evidence[AudienceLabel.MIXED].append((config.bridge_weight * bridge, " + ".join(both)))
+        pair = f"„{words[AudienceLabel.STARTUP][0]}“ und „{words[AudienceLabel.SME][0]}“"
+        evidence[AudienceLabel.MIXED].append((config.bridge_weight * bridge, f"Start-ups und Etablierte: {pair}"))
     if organizer.spec is not None:
         line = organizer_line(organizer)
         for label, weight in organizer.spec.audience.items():
@@ -214,7 +216,7 @@ def decide_audience(
                 evidence[label].append((weight, f"Branche: {tag.label}"))
     for label, weight in config.format_weights.get(event_format, {}).items():
         totals[label] += weight
-        if weight >= 1.0:
+        if weight > 0:
             evidence[label].append((weight, f"Format: {format_name}"))
     if model:
         for label in AudienceLabel:
@@ -226,12 +228,14 @@ def decide_audience(
     best = max(AudienceLabel, key=lambda label: totals[label])
     sme_score = min(1.0, probability[AudienceLabel.SME] + 0.5 * probability[AudienceLabel.MIXED])
     lines = [line for _, line in sorted(evidence[best], key=lambda item: -item[0])]
+    if best == AudienceLabel.PUBLIC and all(line.startswith("Format: ") for line in lines):
+        lines.insert(0, "keine Hinweise auf ein Fachpublikum")
     learned = model.get(best.value, 0.0)
     if learned >= 0.5 and len(lines) < 2:
         lines.append(model_line(learned))
     if not lines:
         lines = [
-            "keine Hinweise auf Fachpublikum: Öffentlichkeit"
+            "keine Hinweise auf ein Fachpublikum"
             if best == AudienceLabel.PUBLIC
             else f"Grundannahme: {config.labels[best][0]}"
         ]
