@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from crawler.extract.heuristics import is_article, single_event
+from crawler.extract.heuristics import has_date_labels, is_article, single_event
 from crawler.extract.ical import extract_ics, find_ics_links
 from crawler.extract.listing import listing_events, prose_events, schedule_events, section_events
 from crawler.extract.markup import markup_events
@@ -64,8 +64,11 @@ def _ladder(page: Page) -> list[Event]:
 
 def heuristic_events(page: Page) -> list[Event]:
     """Rung 4: a listing, one event page, headed sections, or events named in prose."""
-    single, strong = single_event(page)
+    page.prepare()
     listing = listing_events(page)
+    if len(listing) >= 3 and not has_date_labels(page):
+        return listing  # a calendar; reading it as one event page would only cost time
+    single, strong = single_event(page)
     if single is not None and (strong or len(listing) < 2):
         return [single]
     if len(listing) >= 2:
@@ -94,6 +97,7 @@ def is_event_page(html: str | bytes, url: str, now: datetime) -> bool:
     if markup:
         own = [event for event in markup if event.url in (page.url, None) or _same_title(event.title, page.headline)]
         return bool(own) or (len(markup) >= 2 and not is_article(page))
+    page.prepare()
     single, _ = single_event(page)
     if single is not None:
         return True

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from crawler.extract.dating import aware, spans
-from crawler.extract.page import Page, clean_text, inside_boilerplate
+from crawler.extract.page import Page, clean_text, inside_boilerplate, text_content
 from crawler.extract.wording import (
     DEADLINE_AFTER,
     DEADLINE_CUE,
@@ -47,7 +47,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _LABEL_ROLE = {label: role for role, labels in _LABELS.items() for label in labels}
 _LABEL_LINE = re.compile(r"^(?P<label>[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß &/.-]{0,28}?)\s*:\s*(?P<value>.*)$")
-_POSTCODE_LINE = re.compile(r"(?:^|\b)(?:[DAC]H?-\s?)?\d{4,5}\s+[A-ZÄÖÜ][\w.äöüß-]+")
+_POSTCODE_LINE = re.compile(r"(?:^|\s)(?:(?:D-\s?)?\d{5}|(?:A|CH)-\s?\d{4})\s+[A-ZÄÖÜ][\w.äöüß-]+")
 _TRAILING_TOWN = re.compile(
     r"(?:\b(?:in|im|bei|nach|aus|am|auf|an)\s+(?:der\s+|dem\s+|den\s+)?)?"
     r"(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)\s*$"
@@ -133,10 +133,9 @@ def town_in(text: str, page: Page) -> Venue | None:
 
 def page_town(text: str, page: Page) -> Venue | None:
     """A town the page names in one of its own full addresses, mentioned in this text."""
-    for town in page.address_towns:
-        if re.search(rf"\b{re.escape(town)}\b", text):
-            return Venue(city=town, country="US")
-    return None
+    pattern = page.address_town_pattern
+    match = pattern.search(text) if pattern is not None else None
+    return Venue(city=match.group(0), country="US") if match else None
 
 
 _STATES = re.compile(
@@ -186,8 +185,10 @@ _US_LINE = re.compile(r"\b[A-Z][a-zA-Z.]+(?: [A-Z][a-zA-Z.]+)*,\s+(?:[A-Z]{2}|[A
 def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
     """The venue text and parsed venue in a block of text: a postcode line (with the lines before it)."""
     lines = [line for line in text.split("\n") if line]
+    tried = 0
     for position, line in enumerate(lines):
-        if _POSTCODE_LINE.search(line):
+        if tried < 3 and _POSTCODE_LINE.search(line):
+            tried += 1
             start = max(0, position - 2)
             candidate = "\n".join(lines[start : position + 1])
             if len(line) < 60 and position + 1 < len(lines) and len(lines[position + 1]) < 40:
@@ -234,7 +235,7 @@ def price_in(labelled: Labelled, text: str) -> Price | None:
 def registration_link(page: Page, scope: etree._Element) -> str | None:
     """The first link in the content that leads to registration or tickets."""
     for link in scope.iter("a"):
-        text = clean_text(link.text_content()) or clean_text(link.get("title"))
+        text = clean_text(text_content(link)) or clean_text(link.get("title"))
         if text and len(text) <= 60 and REGISTRATION_LINK.search(text) and not inside_boilerplate(link, scope):
             url = page.absolute(link.get("href"))
             if url and url != page.url:

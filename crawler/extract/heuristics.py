@@ -183,6 +183,30 @@ def clean_title(title: str, page: Page) -> str:
     return title.strip(" -–—|:")
 
 
+def _labels_near_headline(page: Page) -> Labelled:
+    """Labelled fields around the headline; the page's sidebars too when the running text has no date label."""
+    text = page.main_text
+    headline_at = _find(text, page.headline)
+    labelled = labelled_fields(text[max(0, headline_at - 400) : headline_at + 2000].split("\n"))
+    if labelled.first("date") is None:
+        # The date box of an event page often sits in a sidebar, outside the running text.
+        content = page.content_text
+        at = _find(content, page.headline)
+        boxed = labelled_fields(content[max(0, at - 400) : at + 6000].split("\n"))
+        if boxed.first("date") is not None:
+            return boxed
+    return labelled
+
+
+def has_date_labels(page: Page) -> bool:
+    """The running text labels a date ("Datum:", "Beginn:", "When:") near the headline: an event's own page."""
+    if not page.headline:
+        return False
+    text = page.main_text
+    at = _find(text, page.headline)
+    return labelled_fields(text[max(0, at - 400) : at + 2000].split("\n")).first("date") is not None
+
+
 def single_event(page: Page) -> tuple[Event | None, bool]:
     """The page's one event, or None; and whether the page strongly reads as an event page."""
     headline = page.headline
@@ -191,15 +215,8 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
     text = page.main_text
     headline_at = _find(text, headline)
     window_start = max(0, headline_at - 400)
-    window = text[window_start : headline_at + 4000]
-    labelled = labelled_fields(window.split("\n"))
-    if labelled.first("date") is None:
-        # The date box of an event page often sits in a sidebar, outside the running text.
-        content = page.content_text
-        at = _find(content, headline)
-        boxed = labelled_fields(content[max(0, at - 400) : at + 6000].split("\n"))
-        if boxed.first("date") is not None:
-            labelled = boxed
+    window = text[window_start : headline_at + 2000]
+    labelled = _labels_near_headline(page)
     deadline_spans, deadline = deadline_positions(window, page)
     when = _labelled_when(labelled, page)
     from_labels = when is not None and is_upcoming(when, page, grace_days=0)

@@ -15,10 +15,18 @@ from datetime import date
 
 from lxml import etree
 
-from crawler.extract.dating import day_of, is_upcoming, parse_text_when, spans, when_fields
+from crawler.extract.dating import batch_spans, day_of, is_upcoming, parse_text_when, spans, when_fields
 from crawler.extract.fields import is_deadline, is_online_place, labelled_fields, location_in, page_town, town_in
 from crawler.extract.heuristics import EVENT_NOUN, EVENT_VERBS, LISTING_HEADLINE, has_event_noun
-from crawler.extract.page import Page, block_text, clean_text, inline_text, inside_boilerplate, is_boilerplate
+from crawler.extract.page import (
+    Page,
+    block_text,
+    clean_text,
+    inline_text,
+    inside_boilerplate,
+    is_boilerplate,
+    text_content,
+)
 from crawler.extract.wording import detect_language, status_from_text, strip_status_prefix
 from kontext.records import Event, Organizer, Venue
 from kontext.vocabulary import Attendance, Extraction
@@ -70,7 +78,7 @@ def _lines(element: etree._Element) -> list[str]:
 
 
 def _cell_text(cell: etree._Element) -> str:
-    return clean_text(" ".join(cell.itertext()))
+    return clean_text(text_content(cell))
 
 
 def _link_in(element: etree._Element, page: Page) -> str | None:
@@ -107,10 +115,10 @@ def _event(page: Page, title: str, when: When, *, url: str | None = None, locati
         "location_text": location_text,
         "venue": venue,
         "organizer": Organizer(name=organizer[:150]) if organizer and len(organizer) >= 2 else None,
-        "language": detect_language(f"{title} {text[:400]}") or page.language,
+        "language": (detect_language(f"{title} {text[:400]}") if len(text) > 150 else None) or page.language,
     }
     fields.update(when_fields(when, page))
-    status = status_from_text(title) or status_from_text(text[:400])
+    status = status_from_text(f"{title}\n{text[:400]}")
     if status is not None:
         fields["status"] = status
     if is_online_place(location_text):
@@ -122,7 +130,17 @@ def _event(page: Page, title: str, when: When, *, url: str | None = None, locati
 
 
 def _rows(table: etree._Element) -> list[etree._Element]:
-    return table.xpath("./tr | ./tbody/tr | ./thead/tr | ./tfoot/tr")
+    rows: list[etree._Element] = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("tbody", "thead", "tfoot"):
+            rows.extend(row for row in child if row.tag == "tr")
+    return rows
+
+
+def _cells(row: etree._Element) -> list[etree._Element]:
+    return [cell for cell in row if cell.tag in ("td", "th")]
 
 
 def _roles(header: list[str]) -> dict[int, str]:
@@ -153,7 +171,7 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
     header_roles: dict[int, str] = {}
     data_rows = rows
     for index, row in enumerate(rows[:3]):
-        cells = [_cell_text(cell) for cell in row.xpath("./td | ./th")]
+        cells = [_cell_text(cell) for cell in _cells(row)]
         roles = _roles(cells)
         if ("date" in roles.values() or "title" in roles.values()) and len(roles) >= 2:
             header_roles, data_rows = roles, rows[index + 1 :]
@@ -165,23 +183,25 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
     events: list[Event] = []
     width = max(header_roles) + 1
     for row in data_rows:
-        cells = row.xpath("./td | ./th")
+        cells = _cells(row)
         if len(cells) < min(width, 2):
             continue
+        cell_texts = [_cell_text(cell) for cell in cells]
         by_role: dict[str, etree._Element] = {}
+        texts: dict[str, str] = {}
         for position, role in header_roles.items():
             if position < len(cells):
                 by_role[role] = cells[position]
-        texts = {role: _cell_text(cell) for role, cell in by_role.items()}
+                texts[role] = cell_texts[position]
         start = texts.get("date", "")
         title = texts.get("title", "")
-        if not start or not title or not _DATEISH.search(start):
+        if not start or not title or not any(char.isdigit() for char in start):
             continue
         phrase = start
         if texts.get("time"):
             phrase = f"{phrase} {texts['time']}"
         end = texts.get("end", "")
-        if end and end != start and _DATEISH.search(end):
+        if end and end != start and any(char.isdigit() for char in end):
             phrase = f"{phrase} – {end}"
         when = parse_text_when(phrase, page)
         if when is None:
@@ -194,7 +214,7 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
                 if url:
                     break
         event = _event(page, title, when, url=url, location_text=place, organizer=texts.get("organizer"),
-                       text=" ".join(_cell_text(cell) for cell in cells))
+                       text=" ".join(cell_texts))
         if event is not None:
             events.append(event)
     return events
@@ -205,7 +225,7 @@ def _infer_roles(rows: list[etree._Element], page: Page) -> dict[int, str]:
     dated: dict[int, int] = defaultdict(int)
     lengths: dict[int, int] = defaultdict(int)
     for row in sample:
-        for position, cell in enumerate(row.xpath("./td | ./th")):
+        for position, cell in enumerate(_cells(row)):
             text = _cell_text(cell)
             if _DATEISH.search(text) and len(text) < 60:
                 dated[position] += 1
@@ -228,9 +248,10 @@ def grid_events(page: Page) -> list[Event]:
     """Month calendars: day cells with their events; the month from the grid's caption or a day link."""
     events: list[Event] = []
     for table in page.body.iter("table"):
+        week_rows = sum(1 for row in _rows(table) if len(row) == 7)
+        if week_rows < 4 or inside_boilerplate(table):
+            continue  # a month has at least four rows of seven days
         cells = table.xpath(".//td")
-        if len(cells) < 28 or inside_boilerplate(table):
-            continue
         days = [(cell, _day_number(cell)) for cell in cells]
         numbered = [(cell, day) for cell, day in days if day is not None]
         if len(numbered) < 28:
@@ -309,7 +330,7 @@ def _grid(numbered: list[tuple[etree._Element, int]], month: date | None, page: 
 
 def _cell_date(cell: etree._Element) -> date | None:
     for link in cell.iter("a"):
-        if re.fullmatch(r"\s*\d{1,2}\s*", link.text_content() or ""):
+        if re.fullmatch(r"\s*\d{1,2}\s*", text_content(link) or ""):
             match = re.search(r"(\d{4})-(\d{2})-(\d{2})", link.get("href", ""))
             if match:
                 try:
@@ -322,7 +343,7 @@ def _cell_date(cell: etree._Element) -> date | None:
 def _cell_entries(cell: etree._Element, page: Page) -> Iterator[tuple[etree._Element, str, str | None]]:
     items = cell.xpath(".//li")
     if not items:
-        items = [link for link in cell.iter("a") if not re.fullmatch(r"\s*\d{1,2}\s*", link.text_content() or "")]
+        items = [link for link in cell.iter("a") if not re.fullmatch(r"\s*\d{1,2}\s*", text_content(link) or "")]
     for item in items:
         link = item if item.tag == "a" else next(item.iter("a"), None)
         title = ""
@@ -375,10 +396,10 @@ def _time_elements_when(item: etree._Element, page: Page) -> When | None:
     match = re.match(r"\d{4}-\d{2}-\d{2}", first)
     if not match:
         return None
-    clock = [clean_text(t.text_content()) for t in times if _TIME_TEXT.fullmatch(clean_text(t.text_content()))]
+    clock = [clean_text(text_content(t)) for t in times if _TIME_TEXT.fullmatch(clean_text(text_content(t)))]
     if "T" in first and not clock:
         return parse_text_when(first.replace("T", " "), page)
-    shown = clean_text(times[0].text_content())
+    shown = clean_text(text_content(times[0]))
     # The date as the page shows it ("Sunday, August 24, 2025") reads more reliably with clock times.
     phrase = shown if re.search(r"\b\d{4}\b", shown) and not _TIME_TEXT.fullmatch(shown) else match.group(0)
     if clock:
@@ -393,19 +414,6 @@ def _time_elements_when(item: etree._Element, page: Page) -> When | None:
     return when
 
 
-def _item_when(item: etree._Element, text: str, title: str, page: Page) -> When | None:
-    """The item's date: its <time> elements, else the first date phrase outside its title."""
-    when = _time_elements_when(item, page)
-    if when is not None:
-        return when
-    for line in title.split("\n"):
-        text = text.replace(line, " ", 1) if line else text  # "Status for 23-0623" is a name, not a date
-    for begin, end, found in spans(text, page):
-        if not is_deadline(text, begin, end):
-            return found
-    return None
-
-
 def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None, Venue | None]:
     """The venue of a listing item: an element marked as location, a labelled line, an address line,
     or a line naming a town the page knows from its own addresses."""
@@ -414,7 +422,7 @@ def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None
         "or contains(@class,'place') or contains(@class,'address') or contains(@class,'adresse') "
         "or contains(@class,'where') or @itemprop='location']"
     ):
-        value = clean_text(element.text_content())
+        value = clean_text(text_content(element))
         if 2 <= len(value) <= 200:
             return value, None
     labelled = labelled_fields(text.split("\n")).first("place")
@@ -436,22 +444,52 @@ def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None
 
 def block_events(page: Page) -> list[Event]:
     """Repeated sibling elements that each hold a title and a date: the cards of a calendar list."""
-    groups = _block_groups(page)
-    events: list[Event] = []
-    for items in groups:
+    readable = []
+    for items in _block_groups(page):
         for item in items:
             text = "\n".join(_lines(item))
             title, url, title_lines = _item_title(item, page)
-            if not title or len(_bare_dates(text[:1500], None, page)) >= 3:
-                continue  # no title, or a list of dates (agendas, minutes) rather than one event
-            when = _item_when(item, text, title_lines, page)
-            if when is None:
-                continue
-            place_text, venue = _item_place(item, text, page)
-            event = _event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
-            if event is not None:
-                events.append(event)
+            if title:
+                undated = _without(text, title_lines)
+                quick = _time_elements_when(item, page) or _date_line_when(undated, page)
+                readable.append((item, text, title, url, undated, quick))
+    # The date finder reads the items whose date is not on a line of its own, all in one call.
+    slow = [entry for entry in readable if entry[5] is None]
+    found_by_item = dict(zip((id(entry) for entry in slow), batch_spans([e[4] for e in slow], page), strict=True))
+    events: list[Event] = []
+    for entry in readable:
+        item, text, title, url, undated, when = entry
+        found = found_by_item.get(id(entry), [])
+        if sum(_bare(undated, begin, end) for begin, end, _ in found) >= 3:
+            continue  # a list of dates (agendas, minutes) rather than one event
+        when = when or next((w for begin, end, w in found if not is_deadline(undated, begin, end)), None)
+        if when is None:
+            continue
+        place_text, venue = _item_place(item, text, page)
+        event = _event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
+        if event is not None:
+            events.append(event)
     return events
+
+
+def _date_line_when(text: str, page: Page) -> When | None:
+    """The date of a card whose date stands on a line of its own ("December 1, 2023 11:00 AM"):
+    the one dated line, read as a phrase. Cards with several dated lines go to the date finder."""
+    lines = [line for line in text.split("\n") if _DATEISH.search(line)]
+    if len(lines) != 1 or len(lines[0]) > 60:
+        return None
+    when = parse_text_when(lines[0], page)
+    if when is None or not re.search(r"\d", lines[0]):
+        return None
+    return when
+
+
+def _without(text: str, title: str) -> str:
+    """An item's text without its title: "Status for 23-0623" is a name, not a date."""
+    for line in title.split("\n"):
+        if line:
+            text = text.replace(line, " ", 1)
+    return text
 
 
 def _block_groups(page: Page) -> list[list[etree._Element]]:
@@ -505,6 +543,7 @@ def _looks_like_item(element: etree._Element) -> bool:
 def section_events(page: Page) -> list[Event]:
     """Headings in an article, each followed by text that dates an event ("Veranstaltungstipps")."""
     events: list[Event] = []
+    candidates: list[tuple[str, str]] = []
     headline = page.headline_element
     for heading in page.main.xpath(".//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
         if heading is headline or inside_boilerplate(heading, page.main):
@@ -513,18 +552,20 @@ def section_events(page: Page) -> list[Event]:
         if len(title) < 4 or len(title) > 200 or LISTING_HEADLINE.search(title):
             continue
         text = _section_text(heading)
-        if not text:
+        if not text or not _DATEISH.search(text[:1200]):
             continue
         if not (has_event_noun(title) or EVENT_VERBS.search(text[:800]) or EVENT_NOUN.search(text[:400])):
             continue
-        if len(_bare_dates(text[:1500], None, page)) >= 3:
+        candidates.append((title, text[:800]))
+    dated = batch_spans([text for _, text in candidates], page)
+    for (title, text), found in zip(candidates, dated, strict=True):
+        if sum(_bare(text, begin, end) for begin, end, _ in found) >= 3:
             continue  # a list of dates (a schedule, agendas, minutes), not one event's description
-        when = None
-        for begin, end, found in spans(text[:1200], page):
-            if is_deadline(text, begin, end) or not is_upcoming(found, page, grace_days=0):
-                continue
-            when = found
-            break
+        when = next(
+            (when for begin, end, when in found
+             if not is_deadline(text, begin, end) and is_upcoming(when, page, grace_days=0)),
+            None,
+        )
         if when is None:
             continue
         location_text, venue = _section_place(title, text, page)
@@ -619,7 +660,7 @@ def schedule_events(page: Page) -> list[Event]:
         if len(heading) > 120 or not _SCHEDULE_HEADING.search(heading):
             continue
         text = _section_text(element, strong_headings=True)
-        if not text:
+        if len(_DATEISH.findall(text[:3000])) < 3:
             continue
         year = re.search(r"\b(20\d\d)\b", heading)
         bare = [
@@ -666,6 +707,11 @@ def _bare_dates(text: str, year: int | None, page: Page) -> list[tuple[int, int,
     if year is not None:
         reference = reference.replace(year=year, month=1, day=1)
     return [item for item in spans(text, page, reference=reference, by_line=True) if _bare(text, item[0], item[1])]
+
+
+def _date_list(text: str, page: Page) -> bool:
+    """Three or more dates standing on their own lines: a schedule or a list of minutes, not one event."""
+    return len(_DATEISH.findall(text[:1500])) >= 3 and len(_bare_dates(text[:1500], None, page)) >= 3
 
 
 def _bare(text: str, begin: int, end: int) -> bool:
@@ -737,5 +783,7 @@ def listing_events(page: Page) -> list[Event]:
         found = _keep(reader(page), page)
         if len(found) > len(best):
             best = found
+        if len(best) >= 3:
+            break  # a calendar table or grid; its cells are not also cards
     return best
 

@@ -10,12 +10,11 @@ RDFa in one pass over an already parsed tree, and costs a fraction of pyRdfa's t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
 
-from crawler.extract.page import Page, clean_text
+from crawler.extract.page import Page, clean_text, text_content
 
 ELEMENT = "__element__"
 _URL_ATTRIBUTES = {"a": "href", "area": "href", "link": "href", "img": "src", "audio": "src", "embed": "src",
@@ -47,7 +46,7 @@ def _value(element: etree._Element, page: Page, url_attribute_names: tuple[str, 
         return clean_text(element.get("datetime"))
     if tag in ("data", "meter") and element.get("value"):
         return clean_text(element.get("value"))
-    return clean_text(element.text_content())
+    return clean_text(text_content(element))
 
 
 def _add(item: dict[str, Any], name: str, value: Any) -> None:
@@ -91,9 +90,9 @@ def _microdata_item(scope: etree._Element, page: Page) -> dict[str, Any]:
         item["@id"] = scope.get("itemid")
     stack = list(reversed(list(scope)))
     for ref in (scope.get("itemref") or "").split():
-        target = page.root.get_element_by_id(ref, None)
-        if target is not None:
-            stack.append(target)
+        targets = page.root.xpath("//*[@id=$ref]", ref=ref)
+        if targets:
+            stack.append(targets[0])
     while stack:
         element = stack.pop()
         if not isinstance(element.tag, str):
@@ -157,7 +156,7 @@ _HCAL_PROPERTIES = {
 
 def read_hcalendar(page: Page) -> list[dict[str, Any]]:
     """hCalendar (class="vevent") and h-event items as schema.org-shaped Event nodes."""
-    if not re.search(r"\b(?:vevent|h-event)\b", page.text):
+    if "vevent" not in page.text and "h-event" not in page.text:
         return []
     events: list[dict[str, Any]] = []
     for scope in page.root.xpath(

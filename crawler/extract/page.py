@@ -15,7 +15,7 @@ from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml import html as lxml_html
+from lxml import html as lxml_html  # fragments of markup values only
 from w3lib.encoding import html_to_unicode
 
 from kontext.sources import Source
@@ -45,12 +45,20 @@ _SOFT_BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(?:sidebar|side-bar|related|comments?|teaser-list|more-posts|similar|recommend\w*)(?:$|[\s_-])",
     re.I,
 )
+_ANY_BOILERPLATE = re.compile(
+    f"(?P<hard>{_HARD_BOILERPLATE.pattern})|(?P<soft>{_SOFT_BOILERPLATE.pattern})", re.I
+)
 _HARD_TAGS = frozenset({"nav", "footer", "form"})
 _SOFT_TAGS = frozenset({"aside"})
 _NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article", "h1"})
 _SPACED_INLINE = frozenset({"span", "time", "abbr", "label", "data", "small"})
+_HIDDEN_XPATH = ".//*[@hidden or @aria-hidden or @style]"
+_BOILERPLATE_XPATH = ".//*[@class or @id or @role or self::nav or self::footer or self::form or self::aside]"
 _MAIN_HINT = re.compile(r"(?:^|[\s_-])(?:content|main|entry|post|article|event|veranstaltung|termin|detail)", re.I)
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile("[\u00ad\ufeff\u200b\u200c\u200d\u2060]")
+_ANY_SPACE = re.compile(r"\s+")
+_LINE_SPACE = re.compile(r"[^\S\n]+")
+_BREAKS = re.compile(r" ?\n[ \n]*")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||–|—|-|::|»|·|•|/)\s+")
 _GENERIC_TITLES = frozenset(
@@ -61,6 +69,7 @@ _GENERIC_TITLES = frozenset(
         "upcoming events", "event calendar", "events calendar", "veranstaltungskalender",
     }
 )  # fmt: skip
+_PREPARED = "data-kontext-prepared"
 _US_ADDRESS_TOWN = re.compile(
     r"\b([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),? (?:[A-Z]{2}|Illinois|Wisconsin|California|New York|Texas) \d{5}\b"
 )
@@ -73,8 +82,7 @@ def clean_text(text: str | None) -> str:
         return ""
     if "&" in text:
         text = htmllib.unescape(text)
-    text = text.replace("\u00ad", "").replace("\ufeff", "").replace("\u200b", "")
-    return " ".join(_SPACE.sub(" ", text).split())
+    return _ANY_SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def html_to_text(fragment: str | None) -> str:
@@ -100,17 +108,19 @@ def clean_multiline(text: str) -> str:
     """Whitespace collapsed within lines; empty lines dropped; entities decoded."""
     if "&" in text:
         text = htmllib.unescape(text)
-    text = text.replace("\u00ad", "").replace("\ufeff", "").replace("\u200b", "").replace("\\n", "\n")
-    lines = (" ".join(_SPACE.sub(" ", line).split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    text = _LINE_SPACE.sub(" ", _INVISIBLE.sub("", text).replace("\\n", "\n"))
+    return _BREAKS.sub("\n", text).strip(" \n")
 
 
 def block_text(element: etree._Element, *, skip_boilerplate: bool = False, keep_soft: bool = False) -> str:
     """Visible text of an element, one line per block element, boilerplate optionally left out.
 
     With `keep_soft`, sidebars and related-content boxes stay in (only navigation, footers and the
-    like are left out).
+    like are left out). On a tree prepared by `Page.prepare` (boilerplate gone, line breaks written
+    in) this is lxml's own text_content, which is many times faster.
     """
+    if _is_prepared(element):
+        return clean_multiline(text_content(element))
     parts: list[str] = []
     _collect(element, parts, (not keep_soft) if skip_boilerplate else None)
     return clean_multiline("".join(parts))
@@ -149,6 +159,31 @@ def _hidden(element: etree._Element) -> bool:
     return bool(style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style))
 
 
+def _is_prepared(element: etree._Element) -> bool:
+    root = element.getroottree().getroot()
+    return root is not None and root.get(_PREPARED) is not None
+
+
+def _boilerplate_kind(element: etree._Element) -> str | None:
+    """'hard' (navigation, footers, banners), 'soft' (sidebars, related boxes) or None."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _HARD_TAGS:
+        return "hard"
+    if tag in _NEVER_BOILERPLATE:
+        return None
+    if tag in _SOFT_TAGS:
+        return "soft"
+    role = element.get("role")
+    if role in ("navigation", "contentinfo", "search"):
+        return "hard"
+    marker = f"{element.get('class', '')} {element.get('id', '')}"
+    if marker.strip():
+        match = _ANY_BOILERPLATE.search(marker)
+        if match:
+            return "hard" if match.lastgroup == "hard" else "soft"
+    return "soft" if role == "complementary" else None
+
+
 def is_boilerplate(element: etree._Element, *, soft: bool = True) -> bool:
     """True for navigation, footers, consent banners and similar regions (with `soft`: also sidebars)."""
     tag = element.tag if isinstance(element.tag, str) else ""
@@ -167,6 +202,8 @@ def is_boilerplate(element: etree._Element, *, soft: bool = True) -> bool:
 
 def inside_boilerplate(element: etree._Element, stop: etree._Element | None = None) -> bool:
     """True when the element or one of its ancestors (up to `stop`) is boilerplate."""
+    if _is_prepared(element):
+        return False  # preparing the page removed all boilerplate
     node: etree._Element | None = element
     while node is not None and node is not stop:
         if is_boilerplate(node):
@@ -184,15 +221,42 @@ def decode(data: str | bytes) -> str:
     return text.replace("\ufeff", "")
 
 
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
 def parse_html(text: str) -> etree._Element:
-    """A forgiving lxml parse; never raises for junk input (an empty document instead)."""
+    """A forgiving lxml parse; never raises for junk input (an empty document instead).
+
+    Plain lxml.etree elements, not lxml.html's: those look their class up in Python for every
+    element touched, which made walking a 200 kB page several times slower.
+    """
     text = _XML_DECLARATION.sub("", text, count=1)
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
-        root = lxml_html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
-    except (etree.ParserError, ValueError):
-        root = lxml_html.document_fromstring("<html><body></body></html>")
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring(b"<html><body></body></html>", parser=_PARSER)
     return root
+
+
+def text_content(element: etree._Element) -> str:
+    """All text inside an element (not its tail), as lxml.html's text_content gives it."""
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+
+
+def drop_tree(element: etree._Element) -> None:
+    """Remove an element and its children, keeping its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 @dataclass
@@ -205,9 +269,50 @@ class Page:
     source: Source | None = None
     root: etree._Element = field(init=False)
     span_cache: dict = field(init=False, default_factory=dict)
+    _texts: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = parse_html(self.text)
+
+    def prepare(self) -> None:
+        """Ready the tree for the text heuristics, once: it is changed in place, so markup (hidden
+        hCalendar spans, microdata in footers) must have been read before.
+
+        Scripts, styles and hidden elements go; line breaks are written after block elements and
+        spaces around inline date parts, so lxml's text_content reads like `block_text`; then
+        navigation and footers go (the text so far is `full_text`, used for the page's own
+        addresses), then sidebars and related-content boxes (the text so far is `content_text`,
+        where date boxes in sidebars are still found).
+        """
+        if "content" in self._texts:
+            return
+        json_ld = self.json_ld_blocks()  # the scripts are about to go
+        body = self.body
+        for element in [*body.iter(*_SKIP_TAGS), *filter(_hidden, body.xpath(_HIDDEN_XPATH))]:
+            if element.getparent() is not None:
+                drop_tree(element)
+        for element in body.iter(*_BLOCK_TAGS):
+            element.text = "\n" + (element.text or "")
+            element.tail = "\n" + (element.tail or "")
+        for element in body.iter(*_SPACED_INLINE):
+            element.text = " " + (element.text or "")
+            element.tail = " " + (element.tail or "")
+        self._texts["full"] = text_content(body)  # cleaned when asked for
+        hard: list[etree._Element] = []
+        soft: list[etree._Element] = []
+        for element in body.xpath(_BOILERPLATE_XPATH):
+            kind = _boilerplate_kind(element)
+            if kind == "hard":
+                hard.append(element)
+            elif kind == "soft":
+                soft.append(element)
+        for element in hard:
+            drop_tree(element)
+        self._texts["content"] = text_content(body)
+        for element in soft:
+            drop_tree(element)
+        self.root.set(_PREPARED, "1")
+        self._json_ld = json_ld
 
     @classmethod
     def parse(cls, data: str | bytes, url: str, now: datetime, source: Source | None = None) -> Page:
@@ -280,7 +385,7 @@ class Page:
     @cached_property
     def html_title(self) -> str:
         title = self.root.find(".//title")
-        return clean_text(title.text_content()) if title is not None else ""
+        return clean_text(text_content(title)) if title is not None else ""
 
     def strip_site_name(self, title: str) -> str:
         """A page title without the site name ("Veranstaltung | BELTZ" -> "Veranstaltung")."""
@@ -323,7 +428,7 @@ class Page:
         best: tuple[float, etree._Element] | None = None
         for level, tag in enumerate(("h1", "h2", "h3")):
             for heading in self.body.iter(tag):
-                text = clean_text(heading.text_content())
+                text = clean_text(text_content(heading))
                 if len(text) < 3 or self.is_generic_title(text) or inside_boilerplate(heading):
                     continue
                 overlap = _overlap(_words(text), wanted_words) if wanted_words else 0.0
@@ -342,7 +447,7 @@ class Page:
     def headline(self) -> str:
         """The best title of the page itself: h1 / og:title / <title> minus the site name."""
         if self.headline_element is not None:
-            return clean_text(self.headline_element.text_content())
+            return clean_text(text_content(self.headline_element))
         for candidate in (self.meta("og:title", "twitter:title"), self.html_title):
             if candidate:
                 stripped = self.strip_site_name(candidate)
@@ -371,12 +476,21 @@ class Page:
 
     @cached_property
     def main_text(self) -> str:
-        return block_text(self.main, skip_boilerplate=True)
+        """The text of the content element, without navigation, footers and sidebars."""
+        self.prepare()
+        return block_text(self.main)
 
     @cached_property
     def content_text(self) -> str:
         """The body's text without navigation and footers, sidebars included (date boxes live there)."""
-        return block_text(self.body, skip_boilerplate=True, keep_soft=True)
+        self.prepare()
+        return clean_multiline(self._texts["content"])
+
+    @cached_property
+    def full_text(self) -> str:
+        """All visible text of the body, footers included (where organisations write their address)."""
+        self.prepare()
+        return clean_multiline(self._texts["full"])
 
     # -- structured head data --------------------------------------------------------------------
 
@@ -386,9 +500,13 @@ class Page:
 
     @cached_property
     def ld_types(self) -> set[str]:
-        """schema.org types named anywhere in JSON-LD or microdata (cheap string scan)."""
-        types = set(re.findall(r'"@type"\s*:\s*"(?:https?://schema\.org/)?(\w+)"', self.text))
-        types.update(re.findall(r'itemtype\s*=\s*["\']https?://schema\.org/(\w+)', self.text))
+        """schema.org types named anywhere in JSON-LD or microdata (a string scan, no parsing)."""
+        types: set[str] = set()
+        for block in self.json_ld_blocks():
+            types.update(re.findall(r'"@type"\s*:\s*"(?:https?://schema\.org/)?(\w+)"', block))
+        if "itemtype" in self.text:
+            for itemtype in self.root.xpath("//@itemtype"):
+                types.update(re.findall(r"schema\.org/(\w+)", str(itemtype)))
         return types
 
     @cached_property
@@ -398,7 +516,15 @@ class Page:
         Outside Germany, Austria and Switzerland there is no gazetteer; a town the page writes in
         an address is known to be a town when it reappears in a venue ("Chicago City Hall").
         """
-        return frozenset(match.group(1) for match in _US_ADDRESS_TOWN.finditer(block_text(self.body)))
+        return frozenset(match.group(1) for match in _US_ADDRESS_TOWN.finditer(self.full_text))
+
+    @cached_property
+    def address_town_pattern(self) -> re.Pattern[str] | None:
+        """One pattern for the towns of `address_towns`, longest first."""
+        if not self.address_towns:
+            return None
+        names = sorted(self.address_towns, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")
 
     @cached_property
     def published(self) -> date | None:
@@ -411,7 +537,7 @@ class Page:
             parsed = _iso_date(value)
             if parsed:
                 return parsed
-        match = re.search(r'"datePublished"\s*:\s*"([^"]+)"', self.text)
+        match = re.search(r'"datePublished"\s*:\s*"([^"]+)"', self.text) if '"datePublished"' in self.text else None
         if match and (parsed := _iso_date(match.group(1))):
             return parsed
         for node in self.root.xpath("//time[@datetime][@itemprop='datePublished' or contains(@class,'publish')"
@@ -428,7 +554,7 @@ class Page:
             parsed = _iso_date(self.metas.get(key))
             if parsed:
                 return parsed
-        match = re.search(r'"dateModified"\s*:\s*"([^"]+)"', self.text)
+        match = re.search(r'"dateModified"\s*:\s*"([^"]+)"', self.text) if '"dateModified"' in self.text else None
         return _iso_date(match.group(1)) if match else None
 
     @cached_property
@@ -444,6 +570,9 @@ class Page:
         return self.now
 
     def json_ld_blocks(self) -> list[str]:
+        """The bodies of the page's JSON-LD scripts."""
+        if hasattr(self, "_json_ld"):
+            return self._json_ld
         return [
             script.text or ""
             for script in self.root.iter("script")

@@ -325,7 +325,7 @@ class MarkupReader:
             texts.append(block_text(element))
         texts.append(html_to_text(first_text(node.get("description"))))
         if single:
-            texts.append(self.page.main_text[:4000])
+            texts.append(block_text(self.page.body, skip_boilerplate=True)[:6000])
         found: list[When] = []
         for text in texts:
             if text:

@@ -41,9 +41,18 @@ _STATUS_PREFIX = re.compile(
 )
 
 
+# Words one of the status patterns needs; most texts have none, and a substring test is cheap.
+_STATUS_HINTS = ("abgesagt", "absage", "entfäll", "entfall", "fällt", "ausgefallen", "storniert", "cancel",
+                 "called off", "verschoben", "postponed", "unbestimmte", "neuer termin", "online", "digital",
+                 "virtuell", "virtual")
+
+
 def status_from_text(text: str | None) -> EventStatus | None:
     """Cancelled / postponed / moved online from wording ("abgesagt", "entfällt", "verschoben", …)."""
     if not text:
+        return None
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _STATUS_HINTS):
         return None
     for status, pattern in _STATUS_WORDS:
         if pattern.search(text):
