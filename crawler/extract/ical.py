@@ -97,9 +97,16 @@ def extract_ics(
     except (ValueError, TypeError, AttributeError, KeyError) as error:
         log.warning("could not expand recurrences in %s: %s", url, error)
         return []
+    # Expanded occurrences lose "VALUE=DATE" when the feed also gives a TZID; the series still has it.
+    day_series = {
+        str(component.get("UID"))
+        for component in calendar.walk("VEVENT")
+        if component.get("DTSTART") is not None and component["DTSTART"].params.get("VALUE", "").upper() == "DATE"
+    }
     events = [
         event for component in occurrences
-        if (event := _event(component, url, default_zone, source)) is not None
+        if (event := _event(component, url, default_zone, source, str(component.get("UID")) in day_series))
+        is not None
     ]
     events.sort(key=lambda event: (event.start or now, event.title))
     return events
@@ -124,9 +131,9 @@ def _text(component: Any, key: str) -> str:
     return clean_text(str(value))
 
 
-def _moment(prop: Any, zone: ZoneInfo) -> date | datetime:
+def _moment(prop: Any, zone: ZoneInfo, whole_days: bool = False) -> date | datetime:
     value = prop.dt
-    is_date = getattr(prop, "params", {}).get("VALUE", "").upper() == "DATE"
+    is_date = whole_days or getattr(prop, "params", {}).get("VALUE", "").upper() == "DATE"
     if isinstance(value, datetime):
         if is_date:
             return value.date()
@@ -134,15 +141,15 @@ def _moment(prop: Any, zone: ZoneInfo) -> date | datetime:
     return value
 
 
-def _event(component: Any, url: str, zone: ZoneInfo, source: Source | None) -> Event | None:
+def _event(component: Any, url: str, zone: ZoneInfo, source: Source | None, whole_days: bool = False) -> Event | None:
     raw_title = _text(component, "SUMMARY")
     title = strip_status_prefix(raw_title)
     if not title:
         return None
     try:
-        start = _moment(component.get("DTSTART"), zone)
+        start = _moment(component.get("DTSTART"), zone, whole_days)
         end_prop = component.get("DTEND")
-        end = _moment(end_prop, zone) if end_prop is not None else None
+        end = _moment(end_prop, zone, whole_days) if end_prop is not None else None
     except (ValueError, AttributeError, TypeError):
         return None
     all_day = not isinstance(start, datetime)

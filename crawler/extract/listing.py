@@ -66,6 +66,9 @@ _ROLE_WORDS = [
     ("title", re.compile(r"^(?:veranstaltung|titel|title|event|events|name|thema|bezeichnung|seminar|kurs|"
                          r"programm|was|what|beschreibung|messe|veranstaltungstitel|anlass)", re.I)),
 ]
+_ROW_POSTCODE = re.compile(
+    r"(?:\b[A-Z]{1,2}-\d{4,5}|\b\d{5}) [A-ZÄÖÜ][\wäöüß.-]+(?: (?:a\. ?d\. ?|am |an der |im |in |ob der )[A-ZÄÖÜ][\wäöüß.-]+)?"
+)
 _INLINE_PLACE = re.compile(
     r"\b(?:location|veranstaltungsort|ort|where|venue|adresse|address|treffpunkt)\s*:\s*([^\n;]{3,120}?)(?:\.\s|\.?$|;|\n)",
     re.I,
@@ -207,6 +210,10 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
         if when is None:
             continue
         place = ", ".join(part for part in (texts.get("venue"), texts.get("place")) if part) or None
+        if place is None or not _ROW_POSTCODE.search(place):
+            # A row whose cells ran together (unclosed tags): the address is somewhere in its text.
+            postcode = _ROW_POSTCODE.search(" ".join(cell_texts))
+            place = postcode.group(0) if postcode else place
         url = None
         for role in ("title", "url"):
             if role in by_role:

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -56,7 +56,7 @@ _HIDDEN_XPATH = ".//*[@hidden or @aria-hidden or @style]"
 _BOILERPLATE_XPATH = ".//*[@class or @id or @role or self::nav or self::footer or self::form or self::aside]"
 _MAIN_HINT = re.compile(r"(?:^|[\s_-])(?:content|main|entry|post|article|event|veranstaltung|termin|detail)", re.I)
 _INVISIBLE = re.compile("[\u00ad\ufeff\u200b\u200c\u200d\u2060]")
-_ANY_SPACE = re.compile(r"\s+")
+_ANY_SPACE = re.compile(r"[\s\ue000]+")  # \ue000: a block boundary written by Page.prepare
 _LINE_SPACE = re.compile(r"[^\S\n]+")
 _BREAKS = re.compile(r" ?\n[ \n]*")
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -70,10 +70,16 @@ _GENERIC_TITLES = frozenset(
     }
 )  # fmt: skip
 _PREPARED = "data-kontext-prepared"
+_BREAK = "\ue000"  # written where a block element ends (a private-use character); becomes a line break
 _US_ADDRESS_TOWN = re.compile(
     r"\b([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),? (?:[A-Z]{2}|Illinois|Wisconsin|California|New York|Texas) \d{5}\b"
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def _render_breaks(text: str) -> str:
+    """Line breaks where blocks end; a newline in the HTML source is only a space, as browsers show it."""
+    return text.replace("\n", " ").replace(_BREAK, "\n")
 
 
 def clean_text(text: str | None) -> str:
@@ -123,7 +129,7 @@ def block_text(element: etree._Element, *, skip_boilerplate: bool = False, keep_
         return clean_multiline(text_content(element))
     parts: list[str] = []
     _collect(element, parts, (not keep_soft) if skip_boilerplate else None)
-    return clean_multiline("".join(parts))
+    return clean_multiline(_render_breaks("".join(parts)))
 
 
 def _collect(element: etree._Element, parts: list[str], soft: bool | None) -> None:
@@ -134,7 +140,7 @@ def _collect(element: etree._Element, parts: list[str], soft: bool | None) -> No
         return
     block = tag in _BLOCK_TAGS
     if block:
-        parts.append("\n")
+        parts.append(_BREAK)
     elif tag in _SPACED_INLINE:
         parts.append(" ")
     if element.text and tag:
@@ -145,7 +151,7 @@ def _collect(element: etree._Element, parts: list[str], soft: bool | None) -> No
         elif child.tail:  # comments and processing instructions keep their tail text
             parts.append(child.tail)
     if block:
-        parts.append("\n")
+        parts.append(_BREAK)
     elif tag in _SPACED_INLINE:
         parts.append(" ")  # "<span>14. Mai 2024</span><span>18:00</span>" reads as two words
     if element.tail:
@@ -176,12 +182,21 @@ def _boilerplate_kind(element: etree._Element) -> str | None:
     role = element.get("role")
     if role in ("navigation", "contentinfo", "search"):
         return "hard"
-    marker = f"{element.get('class', '')} {element.get('id', '')}"
-    if marker.strip():
-        match = _ANY_BOILERPLATE.search(marker)
-        if match:
-            return "hard" if match.lastgroup == "hard" else "soft"
+    kind = _marker_kind(f"{element.get('class', '')} {element.get('id', '')}")
+    if kind is not None:
+        return kind
     return "soft" if role == "complementary" else None
+
+
+@lru_cache(maxsize=4096)
+def _marker_kind(marker: str) -> str | None:
+    """'hard', 'soft' or None for class + id text; pages repeat the same classes many times."""
+    if not marker.strip():
+        return None
+    match = _ANY_BOILERPLATE.search(marker)
+    if match is None:
+        return None
+    return "hard" if match.lastgroup == "hard" else "soft"
 
 
 def is_boilerplate(element: etree._Element, *, soft: bool = True) -> bool:
@@ -241,8 +256,8 @@ def parse_html(text: str) -> etree._Element:
 
 
 def text_content(element: etree._Element) -> str:
-    """All text inside an element (not its tail), as lxml.html's text_content gives it."""
-    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    """All text inside an element (not its tail); on a prepared tree with a line break where blocks end."""
+    return _render_breaks(etree.tostring(element, method="text", encoding="unicode", with_tail=False))
 
 
 def drop_tree(element: etree._Element) -> None:
@@ -292,8 +307,8 @@ class Page:
             if element.getparent() is not None:
                 drop_tree(element)
         for element in body.iter(*_BLOCK_TAGS):
-            element.text = "\n" + (element.text or "")
-            element.tail = "\n" + (element.tail or "")
+            element.text = _BREAK + (element.text or "")
+            element.tail = _BREAK + (element.tail or "")
         for element in body.iter(*_SPACED_INLINE):
             element.text = " " + (element.text or "")
             element.tail = " " + (element.tail or "")
