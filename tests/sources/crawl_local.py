@@ -47,3 +47,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def crawl_examples(env: dict[str, str], site_url: str, *names: str, link: bool = False) -> list[dict]:
+    """Crawl example sources of an invented site in a subprocess (at NOW of tests/sources/invented.py)."""
+    import subprocess
+    import sys
+
+    from tests.sources.invented import NOW
+
+    command = [sys.executable, "-m", "tests.sources.crawl_local", "--sample-site", site_url, "--now", NOW.isoformat()]
+    for name in names:
+        command += ["--source", name]
+    if link:
+        command.append("--link")
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[2]
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment of one Kontext instance with its own store under `home` (no search server)."""
+    from tests.conftest import clean_environment
+
+    return {**clean_environment(), "KONTEXT_HOME": str(home)}
