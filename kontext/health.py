@@ -40,6 +40,7 @@ class Thresholds:
     broken_errors: int = 25
     stale_days: int = 8
     finished_outcomes: tuple[str, ...] = ("finished", "closespider_pagecount", "closespider_itemcount")
+    degraded_outcomes: tuple[str, ...] = ("interrupted", "shutdown", "cancelled")
 
     def for_source(self, override: HealthOverride | None) -> Thresholds:
         """These thresholds with a source's own values where it sets them."""
@@ -92,6 +93,7 @@ class RunSummary:
     unchanged: int = 0
     gone: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
     errors: int = 0
 
     @property
@@ -111,16 +113,16 @@ class RunSummary:
             value = stats.get(key, 0)
             return int(value) if isinstance(value, int | float) else 0
 
-        prefix = "kontext/dropped/"
-        server_errors = sum(
-            number(key) for key in stats if key.startswith("downloader/response_status_count/5")
-        )
+        prefix, skip = "kontext/dropped/", "kontext/skipped/"
+        if "kontext/errors" in stats:  # the crawl's own count: fetch and extraction errors, error log lines
+            errors = number("kontext/errors")
+        else:
+            server = sum(number(key) for key in stats if key.startswith("downloader/response_status_count/5"))
+            errors = number("log_count/ERROR") + number("downloader/exception_count") + server
         events = number("kontext/events/seen") or number("kontext/organisations/seen")
         if not events:
-            events = (
-                number("kontext/events/new")
-                + number("kontext/events/updated")
-                + number("kontext/events/unchanged")
+            events = sum(
+                number(f"kontext/events/{kind}") for kind in ("new", "updated", "unchanged", "merged")
             )
         return cls(
             id=int(run.get("id", 0)),
@@ -134,7 +136,8 @@ class RunSummary:
             unchanged=number("kontext/events/unchanged") or number("kontext/organisations/unchanged"),
             gone=number("kontext/events/gone"),
             dropped={key[len(prefix) :]: number(key) for key in stats if key.startswith(prefix)},
-            errors=number("log_count/ERROR") + number("downloader/exception_count") + server_errors,
+            skipped={key[len(skip) :]: number(key) for key in stats if key.startswith(skip)},
+            errors=errors,
         )
 
 
@@ -189,13 +192,16 @@ def assess(source: str, runs: list[dict[str, Any]], thresholds: Thresholds, now:
         else:
             reasons.append("a run is in progress")
             last = finished[0] if finished else last
+    elif last.outcome in thresholds.degraded_outcomes:
+        worse(DEGRADED, f"the last run ended with {last.outcome!r}")
     elif last.outcome not in thresholds.finished_outcomes:
         worse(BROKEN, f"the last run ended with {last.outcome!r}")
 
     history = [run for run in finished if run.id != last.id][: thresholds.baseline_runs]
     baseline = sum(run.events for run in history) / len(history) if history else None
     if last.pages == 0 and last.outcome != "running":
-        worse(BROKEN, "the last run fetched no page")
+        refused = ", ".join(f"{reason} {count}" for reason, count in sorted(last.skipped.items()))
+        worse(BROKEN, "the last run fetched no page" + (f" ({refused})" if refused else ""))
     if baseline is not None and baseline >= thresholds.min_baseline:
         share = last.events / baseline
         if share < thresholds.broken_share:
