@@ -20,7 +20,7 @@ MAX_EVIDENCE = 4
 # How much a term counts by where it stands (sectors and topics).
 FIELD_FACTOR = {"title": 1.0, "tags": 0.8, "description": 0.6, "organizer": 0.5}
 TERM_STRENGTH = 0.9  # a strong term in the title alone gives 0.9
-KIND_SECTOR_STRENGTH = 0.4  # an organiser kind's sector lean (crafts chamber -> crafts)
+KIND_SECTOR_STRENGTH = 0.6  # an organiser kind's sector lean (crafts chamber -> crafts), enough alone
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ TOPIC_POLICY = LabelPolicy(side_threshold=0.6)
 
 # Formats: a term in the title counts double; the model adds FORMAT_MODEL_WEIGHT x its probability.
 FORMAT_FIELD_FACTOR = {"title": 2.0, "tags": 1.0, "description": 1.0, "organizer": 0.3}
-FORMAT_MODEL_WEIGHT = 1.2
+FORMAT_MODEL_WEIGHT = 0.9
 FORMAT_DEFAULT = 0.3  # `other` when nothing speaks for a format
 
 
@@ -125,11 +125,13 @@ def decide_labels(
         terms = rule.get(code, 0.0)
         learned = model.get(code, 0.0)
         score = 1 - (1 - terms) * (1 - policy.model_weight * learned)
-        side = fields.get(code, set()) <= {"description"}
+        side = code in fields and fields[code] <= {"description"}
         needed = policy.side_threshold if side and (in_title or described >= policy.many) else policy.threshold
         if score < needed:
             continue
         lines = [line for _, line in sorted(evidence.get(code, []), key=lambda item: -item[0])]
+        if any(line.startswith("Veranstalter: ") for line in lines):
+            lines = [line for line in lines if not line.startswith("Veranstaltername: ")]  # said once is enough
         if learned >= 0.5 and (not lines or terms < policy.threshold):
             lines.append(model_line(learned))
         tags.append(Tag(code=code, label=label.de, score=round(min(score, 1.0), 3), evidence=_unique(lines)))
