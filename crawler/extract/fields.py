@@ -47,7 +47,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _LABEL_ROLE = {label: role for role, labels in _LABELS.items() for label in labels}
 _LABEL_LINE = re.compile(r"^(?P<label>[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß &/.-]{0,28}?)\s*:\s*(?P<value>.*)$")
-_POSTCODE_LINE = re.compile(r"(?:^|\s)(?:(?:D-\s?)?\d{5}|(?:A|CH)-\s?\d{4})\s+[A-ZÄÖÜ][\w.äöüß-]+")
+_POSTCODE_LINE = re.compile(r"(?:^|\s)(?:(?:D-\s?)?\d{5}|(?:A|CH)-\s?\d{4})(?:\s+[A-ZÄÖÜ][\w.äöüß-]+|$)")
 _TRAILING_TOWN = re.compile(
     r"(?:\b(?:in|im|bei|nach|aus|am|auf|an)\s+(?:der\s+|dem\s+|den\s+)?)?"
     r"(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)\s*$"
@@ -94,9 +94,10 @@ def labelled_fields(lines: list[str], *, limit: int = 400) -> Labelled:
             look = index + 1
             while look < len(lines) and len(collected) < (5 if role == "place" else 2):
                 candidate = lines[look]
-                if label_role(candidate) or (_LABEL_LINE.match(candidate) and label_role(
-                    _LABEL_LINE.match(candidate).group("label")
-                )):
+                if label_role(candidate) or candidate.rstrip().endswith(":"):
+                    break  # the next label ("Weitere Informationen:") ends this value
+                labelled_line = _LABEL_LINE.match(candidate)
+                if labelled_line and label_role(labelled_line.group("label")):
                     break
                 collected.append(candidate)
                 look += 1
@@ -191,8 +192,6 @@ def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
             tried += 1
             start = max(0, position - 2)
             candidate = "\n".join(lines[start : position + 1])
-            if len(line) < 60 and position + 1 < len(lines) and len(lines[position + 1]) < 40:
-                candidate = "\n".join(lines[start : position + 2])
             place = parse_place(candidate, default_country=page.source.country if page.source else "DE")
             if place is not None and place.city:
                 return candidate, place.to_venue()

@@ -229,11 +229,18 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
         return None, False
 
     score = 0.0
+    event_url = bool(_EVENT_URL.search(page.url.split("#")[0]))
+    event_title = has_event_noun(headline)
+    named_as_event = bool(
+        re.search(r"\b(?:veranstaltung|event|termin)\b", f"{page.html_title} {page.og_type}", re.I)
+    )
+    if not (from_labels or event_url or event_title or named_as_event):
+        return None, False  # a date alone ("Mo–Fr 8 bis 16 Uhr geöffnet") does not make an event page
     if from_labels:
         score += 3
-    if _EVENT_URL.search(page.url.split("#")[0]):
+    if event_url:
         score += 2
-    if has_event_noun(headline):
+    if event_title:
         score += 2
     if candidate is not None:
         if isinstance(candidate.when.start, datetime):
@@ -241,7 +248,7 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
         if -400 <= candidate.begin - (headline_at - window_start) <= 700:
             score += 1
     head = window[: headline_at - window_start + 1500]
-    if re.search(r"\b(?:veranstaltung|event|termin)\b", f"{page.html_title} {page.og_type}", re.I):
+    if named_as_event:
         score += 1
     sentence = _sentence(window, candidate.begin, candidate.end) if candidate is not None else ""
     place_text, venue = _place(labelled, window, sentence, page)

@@ -467,7 +467,8 @@ def _expand_schedule(schedule: dict[str, Any], now: datetime, tz: str) -> list[t
         freq,
         interval=interval,
         dtstart=datetime.combine(start_day, start_time),
-        until=datetime.combine(until, time.max),
+        # A count and an end date exclude each other (RFC 5545); the horizon still applies below.
+        until=None if count.isdigit() else datetime.combine(until, time.max),
         count=int(count) if count.isdigit() else None,
         byweekday=by_day or None,
         bymonthday=by_month_day or None,
@@ -478,6 +479,8 @@ def _expand_schedule(schedule: dict[str, Any], now: datetime, tz: str) -> list[t
     occurrences: list[tuple[datetime, datetime | None]] = []
     today = now.astimezone(zone).date()
     for naive in rule:
+        if naive.date() > until:
+            break
         if naive.date() < today or naive.date() in exceptions:
             continue
         start = naive.replace(tzinfo=zone)
