@@ -1,4 +1,9 @@
-"""What spiders yield: one raw event as the extractor found it, with its page context."""
+"""What spiders yield: raw events with their page context, and what became of each page.
+
+`PageDone` follows the events extracted from a page (the store then remembers the page's hash and
+the events it produced); `PageSeen` stands for a page whose body did not change since it was last
+extracted (its events are seen again without extracting them).
+"""
 
 from __future__ import annotations
 
@@ -13,3 +18,14 @@ class CrawledEvent:
     page_url: str
     # True when several events on the page share one URL (a listing without detail pages).
     shared_url: bool = False
+
+
+@dataclass
+class PageDone:
+    url: str
+    digest: str
+
+
+@dataclass
+class PageSeen:
+    url: str

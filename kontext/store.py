@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
+import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -20,12 +24,14 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Integer,
+    LargeBinary,
     String,
     Text,
     create_engine,
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -35,6 +41,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from kontext.errors import UserError
 from kontext.records import Event, Organisation
 from kontext.settings import Settings
+from pipelines.dedupe import MatchKey, match_key, merge_versions, same_event
+from pipelines.identity import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +96,64 @@ class CrawlRunRow(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class EventSourceRow(Base):
+    """One source's announcement of an event (a *version*); several may point to one event.
+
+    `event_id` is the event (row in `events`) it belongs to; `crawl` names the crawl that last saw
+    it; `state` is live, gone (no longer listed, still searchable during the grace period) or
+    removed.
+    """
+
+    __tablename__ = "event_sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    page_url: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    start_ts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_ts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)
+    minute: Mapped[str] = mapped_column(String(5), default="")
+    city_key: Mapped[str] = mapped_column(String(200), default="")
+    title_key: Mapped[str] = mapped_column(Text, default="")
+    url_key: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    crawl: Mapped[str] = mapped_column(String(80), default="")
+    state: Mapped[str] = mapped_column(String(10), default="live", index=True)
+    gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CrawledPageRow(Base):
+    """A page a source's crawl extracted: the hash of the body and the versions it produced, so an
+    unchanged page is not extracted again."""
+
+    __tablename__ = "crawled_pages"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    event_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HttpCacheRow(Base):
+    """Scrapy's HTTP cache (crawler/cache.py): the last response per request fingerprint, so the
+    next crawl can ask "changed since?" and reuse the body on 304 Not Modified."""
+
+    __tablename__ = "http_cache"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    stored: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass
 class UpsertCounts:
     new: int = 0
@@ -100,6 +166,27 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.ids.extend(other.ids)
+
+
+@dataclass
+class SightingCounts:
+    """What one batch of a source's announcements did: `outcomes` maps each version id to new
+    (a new event), merged (joined another source's event), updated or unchanged."""
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+
+@dataclass
+class VanishCounts:
+    """Versions a finished crawl flagged gone, and versions that left search (with their events)."""
+
+    gone: int = 0
+    removed: int = 0
+    events_removed: int = 0
 
 
 def content_hash(record: Event | Organisation) -> str:
@@ -331,9 +418,9 @@ class Store:
 
     # --- crawl runs -----------------------------------------------------------------------
 
-    def start_crawl_run(self, source: str, now: datetime | None = None) -> int:
+    def start_crawl_run(self, source: str, now: datetime | None = None, stats: dict[str, Any] | None = None) -> int:
         with self.session() as session, session.begin():
-            row = CrawlRunRow(source=source, started=now or datetime.now(UTC), stats={})
+            row = CrawlRunRow(source=source, started=now or datetime.now(UTC), stats=stats or {})
             session.add(row)
             session.flush()
             return row.id
@@ -364,3 +451,375 @@ class Store:
                 }
                 for row in session.scalars(query)
             ]
+
+    def mark_interrupted_runs(self, source: str, now: datetime | None = None) -> int:
+        """Close this host's runs of a source that still say "running" but whose process is gone
+        (killed, crashed): they become "interrupted". Returns how many."""
+        host = socket.gethostname()
+        changed = 0
+        with self.session() as session, session.begin():
+            query = select(CrawlRunRow).where(CrawlRunRow.source == source, CrawlRunRow.outcome == "running")
+            for row in session.scalars(query):
+                stats = row.stats or {}
+                if stats.get("kontext/host") != host or _process_alive(stats.get("kontext/pid")):
+                    continue
+                row.outcome = "interrupted"
+                row.finished = now or datetime.now(UTC)
+                changed += 1
+        return changed
+
+    # --- crawled versions, cross-source merging, vanished events ----------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE), so
+        concurrent crawl workers wait for each other instead of failing mid-transaction."""
+        with self.session() as session:
+            try:
+                if self.engine.dialect.name == "sqlite":
+                    session.execute(text("BEGIN IMMEDIATE"))
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def record_sightings(
+        self, sightings: Iterable[tuple[Event, str]], *, source: str, crawl: str, now: datetime | None = None
+    ) -> SightingCounts:
+        """Store what one source announced, as (normalised event, page URL) pairs.
+
+        Each announcement is a version keyed by its own id. A version seen for the first time joins
+        a matching event of another source (pipelines/dedupe.py) or starts a new event under its
+        own id; either way ids never change afterwards. The events whose versions changed are
+        rebuilt from their versions and put in the outbox.
+        """
+        now = now or datetime.now(UTC)
+        counts = SightingCounts()
+        batch: dict[str, tuple[Event, str]] = {}
+        for item, page_url in sightings:
+            if not item.id:
+                raise ValueError("every event needs an id before it is stored")
+            batch[item.id] = (item, page_url)
+        if not batch:
+            return counts
+        with self.writing() as session:
+            known = {
+                row.id: row
+                for row in session.scalars(select(EventSourceRow).where(EventSourceRow.id.in_(list(batch))))
+            }
+            fresh: dict[str, str] = {}
+            for version_id, (item, page_url) in batch.items():
+                key = match_key(item)
+                if key is None:
+                    raise ValueError(f"event {version_id} has no start; it cannot be stored as a sighting")
+                digest = content_hash(item)
+                row = known.get(version_id)
+                if row is None:
+                    target = self._matching_event(session, key, source)
+                    row = EventSourceRow(
+                        id=version_id,
+                        event_id=target or version_id,
+                        source=source,
+                        first_seen=now,
+                        content_hash="",
+                    )
+                    session.add(row)
+                    fresh[version_id] = "merged" if target else "new"
+                    changed = True
+                else:
+                    changed = digest != row.content_hash or row.state != "live"
+                    counts.outcomes[version_id] = "updated" if changed else "unchanged"
+                row.page_url = page_url
+                row.last_seen = now
+                row.crawl = crawl
+                row.state = "live"
+                row.gone_since = None
+                if changed:
+                    _fill_version(row, item, key, digest)
+                    counts.events.add(row.event_id)
+            outcomes = {event_id: self._rebuild_event(session, event_id, now) for event_id in counts.events}
+            for version_id, outcome in fresh.items():
+                event_id = session.get(EventSourceRow, version_id).event_id
+                # A first version of an event stored before versions existed is an update, not new.
+                counts.outcomes[version_id] = (
+                    "merged" if outcome == "merged" else ("new" if outcomes.get(event_id) == "new" else "updated")
+                )
+            seen = {row.event_id for row in known.values()} - counts.events
+            if seen:
+                session.execute(update(EventRow).where(EventRow.id.in_(list(seen))).values(last_seen=now))
+        return counts
+
+    def touch_pages(
+        self, source: str, urls: Iterable[str], *, crawl: str, now: datetime | None = None
+    ) -> SightingCounts:
+        """An unchanged page was fetched again: its versions are seen in this crawl, unchanged."""
+        now = now or datetime.now(UTC)
+        counts = SightingCounts()
+        keys = [_page_key(source, url) for url in urls]
+        if not keys:
+            return counts
+        with self.writing() as session:
+            version_ids = {
+                version_id
+                for ids in session.scalars(select(CrawledPageRow.event_ids).where(CrawledPageRow.key.in_(keys)))
+                for version_id in ids or []
+            }
+            if not version_ids:
+                return counts
+            rows = list(session.scalars(select(EventSourceRow).where(EventSourceRow.id.in_(list(version_ids)))))
+            for row in rows:
+                revived = row.state != "live"
+                row.last_seen, row.crawl, row.state, row.gone_since = now, crawl, "live", None
+                counts.outcomes[row.id] = "updated" if revived else "unchanged"
+                if revived:
+                    counts.events.add(row.event_id)
+            session.flush()
+            for event_id in counts.events:
+                self._rebuild_event(session, event_id, now)
+            untouched = {row.event_id for row in rows} - counts.events
+            if untouched:
+                session.execute(update(EventRow).where(EventRow.id.in_(list(untouched))).values(last_seen=now))
+        return counts
+
+    def save_pages(self, source: str, pages: dict[str, tuple[str, list[str]]], now: datetime | None = None) -> None:
+        """Remember, per page URL, the body hash and the versions its extraction produced."""
+        now = now or datetime.now(UTC)
+        if not pages:
+            return
+        with self.writing() as session:
+            keys = {_page_key(source, url): url for url in pages}
+            query = select(CrawledPageRow).where(CrawledPageRow.key.in_(list(keys)))
+            rows = {row.key: row for row in session.scalars(query)}
+            for key, url in keys.items():
+                digest, event_ids = pages[url]
+                row = rows.get(key)
+                if row is None:
+                    session.add(
+                        CrawledPageRow(key=key, source=source, url=url, digest=digest, event_ids=event_ids, seen=now)
+                    )
+                else:
+                    row.digest, row.event_ids, row.seen = digest, event_ids, now
+
+    def page_digests(self, source: str) -> dict[str, str]:
+        """Body hash per page URL of everything this source's crawls extracted."""
+        with self.session() as session:
+            query = select(CrawledPageRow.url, CrawledPageRow.digest).where(CrawledPageRow.source == source)
+            return {url: digest for url, digest in session.execute(query)}
+
+    def close_crawl(
+        self,
+        source: str,
+        *,
+        crawl: str,
+        now: datetime | None = None,
+        complete: bool,
+        gone_urls: Iterable[str] = (),
+        failed_urls: Iterable[str] = (),
+        grace: timedelta = timedelta(days=2),
+    ) -> VanishCounts:
+        """After a crawl of `source`: flag the upcoming versions it no longer announces.
+
+        - a version whose page answered 404/410 leaves search at once (the source removed it);
+        - after a *complete* crawl (finished, no page limit, no failed listing), an upcoming version
+          that was not seen is flagged gone; one still missing `grace` after it was flagged
+          leaves search. Versions whose page failed to load in this crawl are not judged.
+        - an event leaves search when all its versions have; otherwise it is rebuilt from the rest.
+        Incomplete crawls flag nothing: a missing event may just not have been reached.
+        """
+        now = now or datetime.now(UTC)
+        counts = VanishCounts()
+        gone_pages = {canonical_url(url) for url in gone_urls}
+        failed = {canonical_url(url) for url in failed_urls}
+        now_ts = int(now.timestamp())
+        with self.writing() as session:
+            query = select(EventSourceRow).where(
+                EventSourceRow.source == source, EventSourceRow.crawl != crawl, EventSourceRow.state != "removed"
+            )
+            affected: set[str] = set()
+            for row in session.scalars(query):
+                pages = {canonical_url(row.page_url), row.url_key} - {""}
+                if pages & gone_pages:
+                    row.state, row.gone_since = "removed", row.gone_since or now
+                    counts.removed += 1
+                    affected.add(row.event_id)
+                    continue
+                if not complete or pages & failed:
+                    continue
+                upcoming = (row.end_ts or row.start_ts or 0) >= now_ts
+                if row.state == "live" and upcoming:
+                    row.state, row.gone_since = "gone", now
+                    counts.gone += 1
+                elif row.state == "gone" and row.gone_since is not None and _utc(row.gone_since) <= now - grace:
+                    row.state = "removed"
+                    counts.removed += 1
+                    affected.add(row.event_id)
+            session.flush()
+            for event_id in affected:
+                if self._rebuild_event(session, event_id, now) == "removed":
+                    counts.events_removed += 1
+        return counts
+
+    def event_versions(self, event_id: str) -> list[dict[str, Any]]:
+        """Who announced an event: one entry per source version (source, page, state, first/last seen)."""
+        with self.session() as session:
+            query = (
+                select(EventSourceRow)
+                .where(EventSourceRow.event_id == event_id)
+                .order_by(EventSourceRow.first_seen)
+            )
+            return [
+                {
+                    "id": row.id,
+                    "source": row.source,
+                    "page_url": row.page_url,
+                    "state": row.state,
+                    "first_seen": _utc(row.first_seen).isoformat(),
+                    "last_seen": _utc(row.last_seen).isoformat(),
+                    "gone_since": _utc(row.gone_since).isoformat() if row.gone_since else None,
+                }
+                for row in session.scalars(query)
+            ]
+
+    def gone_versions(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Versions flagged gone (still searchable during the grace period), oldest flag first."""
+        with self.session() as session:
+            query = select(EventSourceRow).where(EventSourceRow.state == "gone").order_by(EventSourceRow.gone_since)
+            if source:
+                query = query.where(EventSourceRow.source == source)
+            return [
+                {
+                    "id": row.id,
+                    "event_id": row.event_id,
+                    "source": row.source,
+                    "page_url": row.page_url,
+                    "gone_since": _utc(row.gone_since).isoformat() if row.gone_since else None,
+                }
+                for row in session.scalars(query)
+            ]
+
+    def _matching_event(self, session: Session, key: MatchKey, source: str) -> str | None:
+        """The event of another source this announcement is the same as (best match), if any."""
+        query = select(EventSourceRow).where(
+            EventSourceRow.day == key.day, EventSourceRow.state != "removed", EventSourceRow.source != source
+        )
+        candidates = list(session.scalars(query))
+        if not candidates:
+            return None
+        taken = set(
+            session.scalars(
+                select(EventSourceRow.event_id).where(
+                    EventSourceRow.event_id.in_({row.event_id for row in candidates}), EventSourceRow.source == source
+                )
+            )
+        )
+        best, best_score = None, 0.0
+        for row in candidates:
+            if row.event_id in taken:
+                continue
+            known = MatchKey(day=row.day, minute=row.minute, city=row.city_key, title=row.title_key, url=row.url_key)
+            score = same_event(key, known)
+            if score > best_score:
+                best, best_score = row.event_id, score
+        return best
+
+    def _rebuild_event(self, session: Session, event_id: str, now: datetime) -> str:
+        """Write the event from its versions; 'new', 'updated', 'unchanged' or 'removed'."""
+        versions = list(
+            session.scalars(
+                select(EventSourceRow)
+                .where(EventSourceRow.event_id == event_id)
+                .order_by(EventSourceRow.first_seen, EventSourceRow.id)
+            )
+        )
+        row = session.get(EventRow, event_id)
+        present = [version for version in versions if version.state != "removed"]
+        if not present:
+            if row is None or row.removed:
+                return "unchanged"
+            row.removed, row.index_dirty = True, True
+            return "removed"
+        merged = merge_versions(event_id, [Event.model_validate_json(version.data) for version in present])
+        first_seen = min(_utc(version.first_seen) for version in versions)
+        if row is None:
+            stored = merged.model_copy(update={"first_seen": first_seen, "last_seen": now, "updated": now})
+            session.add(
+                EventRow(
+                    id=event_id,
+                    source=stored.source,
+                    data=stored.model_dump_json(),
+                    content_hash=content_hash(stored),
+                    start_ts=stored.start_ts,
+                    first_seen=first_seen,
+                    last_seen=now,
+                    updated=now,
+                    removed=False,
+                    index_dirty=True,
+                )
+            )
+            return "new"
+        previous = Event.model_validate_json(row.data)
+        first_seen = min(first_seen, _utc(row.first_seen))
+        digest = content_hash(merged)
+        changed = digest != row.content_hash or row.removed or previous.source_urls != merged.source_urls
+        stored = merged.model_copy(
+            update={"first_seen": first_seen, "last_seen": now, "updated": now if changed else _utc(row.updated)}
+        )
+        row.data = stored.model_dump_json()
+        row.source = stored.source
+        row.last_seen = now
+        if not changed:
+            return "unchanged"
+        row.content_hash = digest
+        row.start_ts = stored.start_ts
+        row.updated = now
+        row.removed = False
+        row.index_dirty = True
+        return "updated"
+
+    # --- the HTTP cache (crawler/cache.py) ------------------------------------------------------
+
+    def cached_response(self, fingerprint: str) -> tuple[str, int, dict[str, list[str]], bytes, datetime] | None:
+        """(url, status, headers, body, stored) of the cached response for a request fingerprint."""
+        with self.session() as session:
+            row = session.get(HttpCacheRow, fingerprint)
+            if row is None:
+                return None
+            return row.url, row.status, row.headers, zlib.decompress(row.body), _utc(row.stored)
+
+    def cache_response(
+        self, fingerprint: str, url: str, status: int, headers: dict[str, list[str]], body: bytes, now: datetime
+    ) -> None:
+        packed = zlib.compress(body, 1)
+        with self.writing() as session:
+            row = session.get(HttpCacheRow, fingerprint)
+            if row is None:
+                row = HttpCacheRow(fingerprint=fingerprint, url=url, status=status, headers=headers, body=packed)
+                row.stored = now
+                session.add(row)
+            else:
+                row.url, row.status, row.headers, row.body, row.stored = url, status, headers, packed, now
+
+
+def _fill_version(row: EventSourceRow, item: Event, key: MatchKey, digest: str) -> None:
+    row.data = item.model_dump_json()
+    row.content_hash = digest
+    row.start_ts = item.start_ts
+    row.end_ts = item.end_ts
+    row.day, row.minute, row.city_key, row.title_key, row.url_key = key.day, key.minute, key.city, key.title, key.url
+
+
+def _page_key(source: str, url: str) -> str:
+    return hashlib.sha1(f"{source}\x1f{url}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _process_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -6,13 +6,20 @@ counts what it does (and every drop, by reason) in the crawl stats.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import CrawledEvent
+from crawler.items import CrawledEvent, PageDone, PageSeen
+from crawler.middlewares import connect as connect_outcomes
+from kontext.records import Event
 from kontext.settings import Settings
 from kontext.store import Store
 from pipelines.normalise import DropEvent, normalise
@@ -22,6 +29,10 @@ from search.sync import sync_index
 
 log = logging.getLogger(__name__)
 STORE_BATCH = 50
+FLUSH_SECONDS = 2.0
+# Sent by StoreStage once a source's crawl is in the store (vanished events judged), before the
+# run is recorded: the index catches up then (IndexAfterCrawl).
+crawl_recorded = object()
 
 
 def _kontext_settings(crawler: Crawler) -> Settings:
@@ -66,59 +77,156 @@ class NormaliseStage:
 
 
 class StoreStage:
-    """Upserts events into the store in small batches; counts new/updated/unchanged."""
+    """Records a source's announcements in the store (crawler versions, cross-source merging),
+    in small batches: every `STORE_BATCH` items or `FLUSH_SECONDS`, so a crawl killed at any moment
+    loses at most the last few seconds, which the next crawl fetches again.
+
+    After the crawl it judges vanished events (`Store.close_crawl`), lets the index catch up
+    (`IndexAfterCrawl`), and stores the run with its stats. Counts per source: events new / merged
+    (joined another source's event) / updated / unchanged / gone / removed.
+    """
 
     def __init__(self, crawler: Crawler, settings: Settings) -> None:
         self.crawler = crawler
         self.settings = settings
+        self.shared = crawler.settings.get("KONTEXT_SHARED")
+        self.grace = timedelta(hours=crawler.settings.getfloat("KONTEXT_GONE_GRACE_HOURS", 48))
         self.store: Store | None = None
-        self.pending: dict[str, Any] = {}
-        self.seen: set[str] = set()
         self.run_id: int | None = None
+        self.crawl = ""
+        self.pending: list[tuple[Event, str]] = []
+        self.pending_pages: dict[str, str] = {}
+        self.page_events: dict[str, set[str]] = defaultdict(set)
+        self.touched: list[str] = []
+        self.counted: dict[str, str] = {}
+        self.failed_urls: set[str] = set()
+        self.gone_urls: set[str] = set()
+        self.listing_failed = False
+        self.last_flush = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreStage:
-        return cls(crawler, _kontext_settings(crawler))
+        stage = cls(crawler, _kontext_settings(crawler))
+        connect_outcomes(crawler, stage)
+        crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
+        return stage
+
+    def page_failed(self, url: str, listing: bool) -> None:
+        self.failed_urls.add(url)
+        self.listing_failed = self.listing_failed or listing
+
+    def page_gone(self, url: str) -> None:
+        self.gone_urls.add(url)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         self.store = Store.from_settings(self.settings)
-        self.run_id = self.store.start_crawl_run(spider.source.name, now=spider.now)
+        interrupted = self.store.mark_interrupted_runs(spider.source.name, now=spider.now)
+        if interrupted:
+            log.warning("%s: %d earlier crawl(s) were interrupted", spider.source.name, interrupted)
+        marker = {"kontext/pid": os.getpid(), "kontext/host": socket.gethostname()}
+        self.run_id = self.store.start_crawl_run(spider.source.name, now=spider.now, stats=marker)
+        self.crawl = f"redis:{self.shared.generation}" if self.shared is not None else f"run:{self.run_id}"
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if not isinstance(item, CrawledEvent):
+        if isinstance(item, CrawledEvent):
+            self.pending.append((item.event, item.page_url))
+            self.page_events[item.page_url].add(item.event.id)
+        elif isinstance(item, PageDone):
+            self.pending_pages[item.url] = item.digest
+        elif isinstance(item, PageSeen):
+            self.touched.append(item.url)
+        else:
             return item
-        self.pending[item.event.id] = item.event
-        self.seen.add(item.event.id)
-        if len(self.pending) >= STORE_BATCH:
+        if len(self.pending) + len(self.touched) >= STORE_BATCH or time.monotonic() - self.last_flush > FLUSH_SECONDS:
             self._flush()
         return item
 
-    def _flush(self) -> None:
-        if not self.pending or self.store is None:
-            return
-        counts = self.store.upsert_events(self.pending.values())
+    def _count(self, outcomes: dict[str, str]) -> None:
         stats = self.crawler.stats
-        stats.inc_value("kontext/events/new", counts.new)
-        stats.inc_value("kontext/events/updated", counts.updated)
-        stats.inc_value("kontext/events/unchanged", counts.unchanged)
-        self.pending.clear()
+        for version_id, outcome in outcomes.items():
+            if version_id in self.counted:
+                continue
+            self.counted[version_id] = outcome
+            stats.inc_value(f"kontext/events/{outcome}")
+
+    def _flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if self.store is None:
+            return
+        source, now = self.crawler.spider.source.name, self.crawler.spider.now
+        if self.pending:
+            self._count(self.store.record_sightings(self.pending, source=source, crawl=self.crawl, now=now).outcomes)
+            self.pending = []
+        if self.touched:
+            self._count(self.store.touch_pages(source, self.touched, crawl=self.crawl, now=now).outcomes)
+            self.touched = []
+        if self.pending_pages:
+            pages = {
+                url: (digest, sorted(self.page_events.pop(url, set()))) for url, digest in self.pending_pages.items()
+            }
+            self.store.save_pages(source, pages, now=now)
+            self.pending_pages = {}
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Judge vanished events, let the index catch up, and store the run."""
         if self.store is None:
             return
+        stats = self.crawler.stats
+        try:
+            complete = self._complete(reason)
+            judge, failed, gone = True, self.failed_urls, self.gone_urls
+            if self.shared is not None:
+                judge, complete, failed, gone = self.shared.leave(complete, failed, gone)
+            if judge:
+                vanished = self.store.close_crawl(
+                    spider.source.name,
+                    crawl=self.crawl,
+                    now=spider.now,
+                    complete=complete,
+                    gone_urls=gone,
+                    failed_urls=failed,
+                    grace=self.grace,
+                )
+                stats.set_value("kontext/events/gone", vanished.gone)
+                stats.set_value("kontext/events/removed", vanished.removed)
+            stats.set_value("kontext/complete", int(complete))
+            stats.set_value("kontext/events/seen", len(self.counted))
+            stats.set_value("kontext/errors", error_count(stats.get_stats()))
+            self.crawler.signals.send_catch_log(crawl_recorded, spider=spider)
+            outcome = "finished" if reason == "finished" else str(reason)
+            plain = {key: value for key, value in stats.get_stats().items() if isinstance(value, int | float | str)}
+            plain["finish_reason"] = str(reason)
+            self.store.finish_crawl_run(self.run_id, outcome, plain, now=datetime.now(UTC))
+        finally:
+            self.store.close()
+            self.store = None
+
+    def _complete(self, reason: str) -> bool:
+        """Did this crawl see everything the source lists? Only then can missing events be judged."""
         stats = self.crawler.stats.get_stats()
-        reason = stats.get("finish_reason", "finished")
-        outcome = "finished" if reason == "finished" else str(reason)
-        plain = {key: value for key, value in stats.items() if isinstance(value, int | float | str)}
-        plain["kontext/events/seen"] = len(self.seen)
-        self.store.finish_crawl_run(self.run_id, outcome, plain)
-        self.store.close()
+        return (
+            reason == "finished"
+            and not self.listing_failed
+            and not stats.get("kontext/skipped/page_limit")
+            and not stats.get("kontext/skipped/robots_unreachable")
+            and stats.get("kontext/pages", 0) > 0
+        )
+
+
+def error_count(stats: dict[str, Any]) -> int:
+    """Fetch and extraction errors of a crawl (after retries), plus anything logged as an error."""
+    prefix = "kontext/errors/"
+    return sum(int(value) for key, value in stats.items() if key.startswith(prefix)) + int(
+        stats.get("log_count/ERROR", 0)
+    )
 
 
 class IndexAfterCrawl:
-    """When a source's crawl ends, drain the store's outbox into Meilisearch (if one is configured).
+    """When a source's crawl is recorded, drain the store's outbox into Meilisearch (if configured).
 
     An unreachable Meilisearch is logged and counted; the events stay in the outbox for `kontext index`.
     """
@@ -131,16 +239,17 @@ class IndexAfterCrawl:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexAfterCrawl:
         extension = cls(crawler, _kontext_settings(crawler))
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.crawl_recorded, signal=crawl_recorded)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def crawl_recorded(self, spider: Spider) -> None:
         if self.meili is None:
             return
         store = Store.from_settings(self.settings)
         try:
             report = sync_index(store, SearchIndex(self.meili, self.settings.events_index))
             self.crawler.stats.set_value("kontext/index/indexed", report.indexed)
+            self.crawler.stats.set_value("kontext/index/deleted", report.deleted)
         except SearchUnavailable as error:
             log.warning("index not updated, events stay in the outbox: %s", error)
             self.crawler.stats.set_value("kontext/index/unavailable", 1)

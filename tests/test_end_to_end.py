@@ -63,9 +63,12 @@ def crawled(tmp_path_factory, meili):
 
 
 def test_every_sample_event_is_stored_with_its_start(crawled) -> None:
+    # A partner's announcement of another organiser's event is stored as that event (merged, see
+    # test_the_same_event_from_two_sources_is_one_event), so it is expected under the original's title.
+    by_path = {item["path"]: item for item in expected_events(crawled["today"])}
     expected = {
-        (item["title"], occurrence)
-        for item in expected_events(crawled["today"])
+        (by_path[item["same_as"]]["title"] if item["same_as"] else item["title"], occurrence)
+        for item in by_path.values()
         for occurrence in item["occurrences"]
     }
     stored = {(event.title, event.start.isoformat()) for event in crawled["events"]}
@@ -73,6 +76,22 @@ def test_every_sample_event_is_stored_with_its_start(crawled) -> None:
     stored |= {(event.title, event.start.date().isoformat()) for event in crawled["events"] if event.all_day}
     missing = expected - stored
     assert not missing, f"{len(missing)} expected events missing, e.g. {sorted(missing)[:3]}"
+
+
+def test_the_same_event_from_two_sources_is_one_event(crawled) -> None:
+    expected = {item["path"]: item for item in expected_events(crawled["today"])}
+    pairs = [item for item in expected.values() if item["same_as"]]
+    assert pairs, "the sample site has an event announced by two organisers"
+    for partner in pairs:
+        original = expected[partner["same_as"]]
+        matches = [event for event in crawled["events"] if event.start.isoformat() == original["start"]]
+        matches = [event for event in matches if event.venue and event.venue.city == original["city"]]
+        assert len(matches) == 1, [event.title for event in matches]
+        (event,) = matches
+        assert event.title == original["title"]  # the organiser's own, structured announcement wins
+        sections = {urlsplit(url).path.split("/")[1] for url in event.source_urls}
+        assert {partner["section"], original["section"]} <= sections
+    assert sum(report["merged"] for report in crawled["first"]) == len(pairs)
 
 
 def test_pages_that_are_not_events_give_none(crawled) -> None:
@@ -90,9 +109,19 @@ def test_the_report_counts_new_events_and_the_second_crawl_adds_none(crawled) ->
     assert set(first) == {"sample-ihk", "sample-vmn", "sample-hwk", "sample-cluster", "sample-startup", "sample-markt"}
     assert sum(report["new"] for report in first.values()) == len(crawled["ids"][0])
     assert all(report["pages"] > 0 for report in first.values())
-    assert sum(report["new"] for report in second.values()) == 0
-    assert sum(report["unchanged"] + report["updated"] for report in second.values()) == len(crawled["ids"][0])
+    assert sum(report["new"] + report["merged"] for report in second.values()) == 0
+    # Every announcement is seen again: one per event, plus the partner announcements merged into one.
+    merged = sum(report["merged"] for report in first.values())
+    assert sum(report["unchanged"] + report["updated"] for report in second.values()) == len(crawled["ids"][0]) + merged
     assert crawled["ids"][0] == crawled["ids"][1]
+    assert all(report["gone"] == 0 and report["errors"] == 0 for report in second.values())
+
+
+def test_the_second_crawl_asks_for_changes_and_does_not_extract_unchanged_pages(crawled) -> None:
+    second = crawled["second"]
+    assert sum(report["not_modified"] for report in second) > 0
+    assert sum(report["pages_unchanged"] for report in second) == sum(report["pages"] for report in second)
+    assert all(report["complete"] for report in second)
 
 
 def test_events_are_tagged_placed_and_attributed(crawled) -> None:

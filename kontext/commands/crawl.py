@@ -1,16 +1,24 @@
-"""`kontext crawl`: crawl configured sources (or one ad-hoc site) and report per source."""
+"""`kontext crawl`: crawl configured sources (or one ad-hoc site) and report per source.
+
+While it runs, a live table per source (pages, events, skipped requests, errors) is drawn on
+stderr when stderr is a terminal; at the end a report table per source (stdout, or JSON with
+--json) that is also stored with the crawl run (`kontext sources status` reads it).
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 
 from crawler.run import SourceReport, run_crawl
-from kontext.commands.common import json_option, print_json, settings
+from kontext.commands.common import json_option, parse_now, print_json, settings
 from kontext.errors import UserError
 from kontext.services import meili_session
 from kontext.settings import Settings
@@ -39,23 +47,58 @@ def adhoc_source(url: str, allow_private: bool) -> Source:
     )
 
 
-def print_report(reports: list[SourceReport]) -> None:
+def _counts(values: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in sorted(values.items())) or "-"
+
+
+def report_table(reports: list[SourceReport]) -> Table:
+    """The end-of-crawl table: one row per source."""
     table = Table(title="Crawl report")
-    for column in ("source", "pages", "new", "updated", "unchanged", "dropped", "errors", "result"):
-        table.add_column(column, justify="right" if column not in {"source", "dropped", "result"} else "left")
+    columns = ("source", "pages", "new", "updated", "unchanged", "same as", "gone", "dropped", "skipped", "errors")
+    for column in (*columns, "result"):
+        table.add_column(column, justify="left" if column in {"source", "dropped", "skipped", "result"} else "right")
     for report in reports:
-        dropped = ", ".join(f"{reason} {count}" for reason, count in sorted(report.dropped.items())) or "-"
+        pages = str(report.pages) + (f" ({report.pages_unchanged} unchanged)" if report.pages_unchanged else "")
+        gone = str(report.gone) + (f" (+{report.removed} removed)" if report.removed else "")
+        errors = str(report.errors) + (f" ({_counts(report.error_kinds)})" if report.error_kinds else "")
+        result = report.finish_reason + ("" if report.complete or not report.finish_reason else ", incomplete")
         table.add_row(
             report.source,
-            str(report.pages),
+            pages,
             str(report.new),
             str(report.updated),
             str(report.unchanged),
-            dropped,
-            str(report.errors),
-            report.finish_reason,
+            str(report.merged),
+            gone,
+            _counts(report.dropped),
+            _counts(report.skipped),
+            errors,
+            result,
         )
-    Console().print(table)
+    return table
+
+
+def print_report(reports: list[SourceReport]) -> None:
+    # Piped output is not cut to 80 columns: the report is read in logs and mails too.
+    Console(width=None if sys.stdout.isatty() else 200).print(report_table(reports))
+
+
+def progress_table(snapshot: dict[str, dict[str, Any]]) -> Table:
+    """The live table while a crawl runs."""
+    table = Table(title="Crawling…", title_justify="left")
+    for column in ("source", "pages", "events", "new", "skipped", "errors", ""):
+        table.add_column(column, justify="left" if column in {"source", ""} else "right")
+    for name, row in snapshot.items():
+        table.add_row(
+            name,
+            str(row["pages"]),
+            str(row["events"]),
+            str(row["new"]),
+            str(row["skipped"]),
+            str(row["errors"]),
+            "done" if row["finished"] else "…",
+        )
+    return table
 
 
 @click.command()
@@ -65,9 +108,24 @@ def print_report(reports: list[SourceReport]) -> None:
 @click.option("--sources-file", type=click.Path(dir_okay=False), help="Another sources file.")
 @click.option("--sample-site", metavar="URL", help="Address of a running sample site, for {sample_site} in start URLs.")
 @click.option("--no-index", is_flag=True, help="Only store; leave indexing to `kontext index`.")
+@click.option("--refresh", is_flag=True, help="Extract every page again, also unchanged ones (extractors changed).")
+@click.option(
+    "--download-timeout",
+    type=click.FloatRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds before one request is given up (robots.txt included: a timeout there disallows the site).",
+)
+@click.option("--now", "now_text", hidden=True, help="Crawl time (ISO date/datetime), for tests and replays.")
 @json_option
-def crawl(names, start_url, allow_private, sources_file, sample_site, no_index, as_json) -> None:
-    """Crawl sources, store and index their events, and print a report per source."""
+def crawl(
+    names, start_url, allow_private, sources_file, sample_site, no_index, refresh, download_timeout, now_text, as_json
+) -> None:
+    """Crawl sources, store and index their events, and print a report per source.
+
+    With REDIS_URL set, several `kontext crawl` processes (on one or many machines) share each
+    source's crawl: one scheduler and one duplicate filter in Redis, so no page is fetched twice.
+    """
     config = settings()
     if start_url:
         sources = [adhoc_source(start_url, allow_private)]
@@ -75,11 +133,21 @@ def crawl(names, start_url, allow_private, sources_file, sample_site, no_index, 
         sources = [source.resolved(sample_site) for source in select_sources(config, names, sources_file)]
     if not sources:
         raise UserError("no enabled sources to crawl")
-    if no_index:
-        reports = run_crawl(config, sources, meili=None)
-    else:
-        with meili_session(config) as meili:
-            reports = run_crawl(config, sources, meili=meili)
+    now = parse_now(now_text, config.timezone) if now_text else None
+    options = {"extra_settings": {"DOWNLOAD_TIMEOUT": download_timeout}, "refresh": refresh, "now": now}
+    live = None if as_json or not sys.stderr.isatty() else Live(console=Console(stderr=True), transient=True)
+    if live is not None:
+        live.start()
+        options["progress"] = lambda snapshot: live.update(progress_table(snapshot))
+    try:
+        if no_index:
+            reports = run_crawl(config, sources, meili=None, **options)
+        else:
+            with meili_session(config) as meili:
+                reports = run_crawl(config, sources, meili=meili, **options)
+    finally:
+        if live is not None:
+            live.stop()
     if as_json:
         print_json([report.__dict__ for report in reports])
     else:
