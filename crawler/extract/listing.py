@@ -67,7 +67,8 @@ _ROLE_WORDS = [
                          r"programm|was|what|beschreibung|messe|veranstaltungstitel|anlass)", re.I)),
 ]
 _ROW_POSTCODE = re.compile(
-    r"(?:\b[A-Z]{1,2}-\d{4,5}|\b\d{5}) [A-ZÄÖÜ][\wäöüß.-]+(?: (?:a\. ?d\. ?|am |an der |im |in |ob der )[A-ZÄÖÜ][\wäöüß.-]+)?"
+    r"(?:\b[A-Z]{1,2}-\d{4,5}|\b\d{5}) [A-ZÄÖÜ][\wäöüß.-]+"
+    r"(?: (?:a\. ?d\. ?|am |an der |im |in |ob der )[A-ZÄÖÜ][\wäöüß.-]+)?"
 )
 _INLINE_PLACE = re.compile(
     r"\b(?:location|veranstaltungsort|ort|where|venue|adresse|address|treffpunkt)\s*:\s*([^\n;]{3,120}?)(?:\.\s|\.?$|;|\n)",

@@ -57,8 +57,28 @@ def _first(scope: Selector, selector: str | None) -> str:
     return " ".join(texts) if texts else ""
 
 
+def check_selectors(selectors: Selectors) -> None:
+    """Raise SelectorError naming the first selector that is not valid CSS or XPath (for config checks)."""
+    probe = Selector(text="<html><body></body></html>", type="html")
+    for name, value in selectors.model_dump().items():
+        if value:
+            try:
+                probe.xpath(_xpath(value))
+            except ValueError as error:
+                raise SelectorError(f"selector {name!r} ({value!r}): {error}") from None
+
+
 def selector_events(page: Page, selectors: Selectors) -> list[Event]:
-    """Events from the source's selectors; [] (logged) when the item selector matches nothing."""
+    """Events from the source's selectors; [] (logged) when the item selector matches nothing or a
+    selector is invalid (config/sources.yaml is the staff's to fix; the crawl goes on)."""
+    try:
+        return _selector_events(page, selectors)
+    except ValueError as error:  # SelectorError, or parsel's for invalid XPath
+        log.error("invalid selector for %s: %s", page.url, error)
+        return []
+
+
+def _selector_events(page: Page, selectors: Selectors) -> list[Event]:
     document = Selector(root=page.root, type="html")
     items = document.xpath(_xpath(selectors.item))
     if not items:

@@ -176,7 +176,8 @@ REGISTRATION_LINK = re.compile(
 DEADLINE_CUE = re.compile(
     r"(?:anmeldeschluss|anmeldefrist|anmeldung(?:en)?\s+(?:ist\s+|sind\s+)?(?:bitte\s+)?(?:bis|spätestens)|"
     r"anmelden\s+(?:bis|spätestens)|bewerbungsschluss|einsendeschluss|frühbucher\w*|"
-    r"registration\s+(?:deadline|closes|ends)|register\s+by|deadline|rsvp\s+by)\s*[:]?\s*$",
+    r"registration\s+(?:deadline|closes|ends)|register\s+by|deadline|rsvp\s+by)"
+    r"(?:\s+(?:hierfür|dafür|für\s+\w+|ist|am|is|on|the))*\s*:?\s*(?:am|den|the)?\s*$",
     re.I,
 )
 DEADLINE_AFTER = re.compile(r"^\s*(?:möglich|anmelden|angemeldet|registrieren|zur\s+anmeldung)", re.I)
