@@ -57,16 +57,19 @@ def facet_groups(
         _coded("format", "format", "formats", query.formats, facets.get("format", {}), vocabulary, lang),
     ]
     audience_counts = facets.get("audience", {})
+    # With the default audiences, the others were not counted (see search/query.py): no number.
+    counted = query.audiences and sorted(query.audiences) != sorted(DEFAULT_AUDIENCES)
     audience = FacetGroup(
         "audience", "audience", "audience", hint="audience_hint", default=" ".join(sorted(DEFAULT_AUDIENCES))
     )
     for label in AudienceLabel:
+        chosen = label.value in query.audiences
         audience.options.append(
             FacetOption(
                 label.value,
                 vocabulary.label("audience", label.value, lang),
-                audience_counts.get(label.value, 0),
-                label.value in query.audiences,
+                audience_counts.get(label.value, 0) if chosen or counted or not query.audiences else None,
+                chosen,
             )
         )
     audience.options.append(FacetOption(ALL, "", None, not query.audiences))

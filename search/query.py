@@ -41,9 +41,12 @@ ATTENDANCE_FILTER = {
     Attendance.MIXED.value: 'attendance = "mixed"',
 }
 SORTS = ("relevance", "date", "sme", "distance")
-# Facets with counts; the first five are filters of their own, so their counts ignore their own
-# selection (choosing "Energie" must not hide how many "Logistik" events there are).
-FACETS = ["sectors", "topics", "format", "audience", "region", "attendance", "free", "organizer"]
+# Facets with counts. A chosen value of the multi-valued filters (DISJUNCTIVE) must not hide the
+# counts of the other values (choosing "Energie" must not hide how many "Logistik" events there
+# are): those facets are counted by one extra search without their own filter, in the same round
+# trip. The default audience is not a choice: its counts come with the search itself (an extra
+# search on every page view would double the work; bench/search_latency.py).
+FACETS = ["sectors", "topics", "format", "audience", "region", "attendance", "free"]
 DISJUNCTIVE = {
     "sectors": "sectors",
     "topics": "topics",
@@ -51,11 +54,11 @@ DISJUNCTIVE = {
     "audiences": "audience",
     "regions": "region",
 }
-# What a result list needs of a hit (the event page and the feeds read whole documents).
+# What a result list needs of a hit (the event page and the feeds read whole documents). The
+# description comes cropped and highlighted in `_formatted` only: whole ones would triple the answer.
 HIT_FIELDS = [
     "id",
     "title",
-    "description",
     "start",
     "end",
     "start_ts",
@@ -380,6 +383,8 @@ class SearchQuery:
         """For each multi-valued filter in use: (facet, a count-only search without that filter)."""
         queries = []
         for attribute, facet in DISJUNCTIVE.items():
+            if attribute == "audiences" and sorted(self.audiences) == sorted(DEFAULT_AUDIENCES):
+                continue
             if self.facets and getattr(self, attribute):
                 queries.append(
                     (

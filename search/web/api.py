@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from search.facets import facet_groups
 from search.feeds import safe_url
 from search.query import HIT_FIELDS, SearchQuery, run_search
-from search.web.context import WebContext, get_context
+from search.web.context import WebContext, get_context, plain
 from search.web.i18n import LANGUAGES, choose_language
 
 PRIVATE_FIELDS = {"title_parts", "description_parts", "title_sort", "_formatted", "_geoDistance"}
@@ -41,6 +41,7 @@ class EventHit(BaseModel):
     audience: str | None = None
     sme_score: float = 0.0
     distance_km: float | None = None
+    snippet: str | None = Field(default=None, description="The description around the words searched for")
     page: str = Field(description="The event's page on this site")
 
 
@@ -106,6 +107,9 @@ def _grouped(params: list[tuple[str, str]]) -> dict[str, list[str]]:
 def public_document(document: dict[str, Any], base_url: str) -> dict[str, Any]:
     """A document as the API shows it: no index-internal fields, plus the link to its page."""
     shown = {key: value for key, value in document.items() if key not in PRIVATE_FIELDS}
+    formatted = document.get("_formatted") or {}
+    if "description" not in document and formatted.get("description"):
+        shown["snippet"] = plain(formatted["description"])
     for key in LINK_FIELDS:
         if key in shown:
             shown[key] = safe_url(shown[key])  # a crawled javascript: or data: "link" is no link
@@ -157,7 +161,7 @@ def router() -> APIRouter:
             group.name: [vars(option) for option in group.options]
             for group in facet_groups(query, results, context.vocabulary, lang)
         }
-        for name in ("attendance", "free", "organizer"):
+        for name in ("attendance", "free"):
             groups[name] = [
                 {"value": value, "label": value, "count": count, "selected": False}
                 for value, count in (results.facets.get(name) or {}).items()

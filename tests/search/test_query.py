@@ -137,10 +137,11 @@ def test_facet_counts_ignore_only_their_own_filter() -> None:
     now = datetime(2026, 3, 2, tzinfo=BERLIN)
     query = parse({"sector": "machinery", "format": "trade-fair"})
     counts = dict(query.facet_queries(now))
-    assert set(counts) == {"sectors", "format", "audience"}
+    assert set(counts) == {"sectors", "format"}  # the default audience is no choice: counted with the search
     assert not any("sectors =" in str(clause) for clause in counts["sectors"]["filter"])
     assert any("format =" in str(clause) for clause in counts["sectors"]["filter"])
     assert counts["sectors"]["limit"] == 0 and counts["sectors"]["facets"] == ["sectors"]
+    assert [facet for facet, _ in parse({"audience": "startup"}).facet_queries(now)] == ["audience"]
 
 
 def test_german_compounds_in_the_query_are_split_into_their_parts() -> None:
