@@ -7,6 +7,7 @@ and turns a `When` into the event record's start/end/all_day.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,9 +42,26 @@ def spans(
     if cached is None:
         # "|" ends a run in the date finder and keeps every character position where it was.
         scanned = text.replace("\n", "|") if by_line else text
-        cached = find_dates(scanned, reference, page.timezone)
+        cached = [_without_leading_year(text, found, reference, page.timezone)
+                  for found in find_dates(scanned, reference, page.timezone)]
         page.span_cache[key] = cached
     return cached
+
+
+_YEAR_LINE = re.compile(r"\d{4}[ \t]*\n")
+
+
+def _without_leading_year(
+    text: str, found: tuple[int, int, When], reference: datetime, tz: str
+) -> tuple[int, int, When]:
+    """A headline ending in a year ("HANNOVER MESSE 2025") above a date line is read by the finder as
+    a clock time ("2025\n31. März" -> 20:25); the phrase then starts on the next line."""
+    begin, end, _ = found
+    match = _YEAR_LINE.match(text, begin)
+    if match is None or match.end() >= end:
+        return found
+    again = parse_when(text[match.end() : end], reference, tz)
+    return (match.end(), end, again) if again is not None else found
 
 
 _SEPARATOR = "\n|\n"  # ends every date phrase: nothing is read across two texts
@@ -70,6 +88,50 @@ def batch_spans(texts: list[str], page: Page) -> list[list[tuple[int, int, When]
         if end <= offset + len(texts[index]):
             result[index].append((begin - offset, end - offset, when))
     return result
+
+
+_CLOCK = re.compile(
+    r"\b(?:\d{1,2}(?:[:.]\d{2})?\s*(?:–|-|bis|to)\s*)?\d{1,2}(?:[:.]\d{2})?\s*(?:uhr|h\b|a\.?m\.?|p\.?m\.?)"
+    r"|\b\d{1,2}:\d{2}\b",
+    re.I,
+)
+
+
+def with_time(when: When, text: str, page: Page) -> When:
+    """A date-only reading completed with the clock time written elsewhere in the same item
+    ("14.03.2025 – Highlands Tasting" … "Beginn 19:30 Uhr")."""
+    if isinstance(when.start, datetime):
+        return when
+    match = _CLOCK.search(text)
+    if match is None:
+        return when
+    timed = parse_when(f"{when.start.isoformat()} {match.group(0)}", page.reference_date, page.timezone)
+    if timed is None or not isinstance(timed.start, datetime) or timed.start.date() != when.start:
+        return when
+    if when.end is not None and when.end != when.start:
+        return When(start=timed.start, end=when.end)  # several days: the time is the first day's
+    return timed
+
+
+_AFFIX_GLUE = " \t|–—-:,·•/"
+
+
+def strip_date_affix(title: str, page: Page) -> str:
+    """A title without a date written before or after it ("12.03.2025 | Buchführung", "Tasting – 14.03.")."""
+    found = spans(title, page)
+    if not found:
+        return title
+    begin, end, _ = found[0]
+    if not title[:begin].strip(_AFFIX_GLUE):
+        rest = title[end:].strip(_AFFIX_GLUE)
+        if len(rest) >= 4:
+            return rest
+    begin, end, _ = found[-1]
+    if not title[end:].strip(_AFFIX_GLUE + "."):
+        rest = title[:begin].strip(_AFFIX_GLUE)
+        if len(rest) >= 4:
+            return rest
+    return title
 
 
 def day_of(value: date | datetime) -> date:

@@ -190,7 +190,10 @@ def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
     for position, line in enumerate(lines):
         if tried < 3 and _POSTCODE_LINE.search(line):
             tried += 1
-            start = max(0, position - 2)
+            start = position
+            # Lines just before the address that name the venue ("Haus der Wirtschaft"), not dates or titles.
+            while start > 0 and position - start < 2 and _venue_line(lines[start - 1]):
+                start -= 1
             candidate = "\n".join(lines[start : position + 1])
             place = parse_place(candidate, default_country=page.source.country if page.source else "DE")
             if place is not None and place.city:
@@ -201,6 +204,13 @@ def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
             if venue is not None:
                 return line, venue
     return None, None
+
+
+_DATE_LIKE = re.compile(r"\d{1,2}\.\s?\d{1,2}\.|\d{4}|\b\d{1,2}\.?\s+[A-ZÄÖÜ][a-zä]+\s+\d{4}")
+
+
+def _venue_line(line: str) -> bool:
+    return len(line) <= 60 and len(line.split()) <= 8 and not _DATE_LIKE.search(line) and not line.endswith(":")
 
 
 def is_online_place(text: str | None) -> bool:

@@ -15,9 +15,18 @@ from datetime import date
 
 from lxml import etree
 
-from crawler.extract.dating import batch_spans, day_of, is_upcoming, parse_text_when, spans, when_fields
+from crawler.extract.dating import (
+    batch_spans,
+    day_of,
+    is_upcoming,
+    parse_text_when,
+    spans,
+    strip_date_affix,
+    when_fields,
+    with_time,
+)
 from crawler.extract.fields import is_deadline, is_online_place, labelled_fields, location_in, page_town, town_in
-from crawler.extract.heuristics import EVENT_NOUN, EVENT_VERBS, LISTING_HEADLINE, has_event_noun
+from crawler.extract.heuristics import EVENT_NOUN, EVENT_VERBS, LISTING_HEADLINE, has_event_noun, is_article
 from crawler.extract.page import (
     Page,
     block_text,
@@ -69,6 +78,12 @@ _ROLE_WORDS = [
 _ROW_POSTCODE = re.compile(
     r"(?:\b[A-Z]{1,2}-\d{4,5}|\b\d{5}) [A-ZÄÖÜ][\wäöüß.-]+"
     r"(?: (?:a\. ?d\. ?|am |an der |im |in |ob der )[A-ZÄÖÜ][\wäöüß.-]+)?"
+)
+# Dated links to documents (agendas, minutes, dockets) are not events.
+_DOCUMENT = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|zip)(?:$|[?#\s])|\b(?:docket|agenda|minutes|protokoll|tagesordnung|niederschrift|"
+    r"amtsblatt|bekanntmachung|newsletter|ausgabe|heft)\b",
+    re.I,
 )
 _INLINE_PLACE = re.compile(
     r"\b(?:location|veranstaltungsort|ort|where|venue|adresse|address|treffpunkt)\s*:\s*([^\n;]{3,120}?)(?:\.\s|\.?$|;|\n)",
@@ -386,13 +401,21 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
             if link is None:
                 link = next(item.iter("a"), None)
             url = page.absolute(link.get("href")) if link is not None else None
+            if _DATEISH.search(text):
+                stripped = strip_date_affix(text, page)  # "12.03.2025 | Buchführung": the date stays in the text
+                if stripped != text:
+                    return stripped, url, stripped
             return text, url, block_text(heading)
     for selector in (".//a", ".//strong | .//b"):
         for element in item.xpath(selector):
             text = inline_text(element)
-            if len(text) >= 4 and not _DATEISH.match(text) and not _NOT_TITLE.match(text) and not text.isdigit():
+            if _DATEISH.match(text):
+                text = strip_date_affix(text, page)  # "14.03.2025 – Highlands Tasting"
+                if _DATEISH.match(text):
+                    continue
+            if len(text) >= 4 and not _NOT_TITLE.match(text) and not text.isdigit():
                 url = page.absolute(element.get("href")) if element.tag == "a" else _link_in(item, page)
-                return text, url, block_text(element)
+                return text, url, text
     return "", None, ""
 
 
@@ -457,7 +480,7 @@ def block_events(page: Page) -> list[Event]:
         for item in items:
             text = "\n".join(_lines(item))
             title, url, title_lines = _item_title(item, page)
-            if title:
+            if title and not _DOCUMENT.search(f"{url or ''} {title}"):
                 undated = _without(text, title_lines)
                 quick = _time_elements_when(item, page) or _date_line_when(undated, page)
                 readable.append((item, text, title, url, undated, quick))
@@ -473,6 +496,7 @@ def block_events(page: Page) -> list[Event]:
         when = when or next((w for begin, end, w in found if not is_deadline(undated, begin, end)), None)
         if when is None:
             continue
+        when = with_time(when, undated, page)
         place_text, venue = _item_place(item, text, page)
         event = _event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
         if event is not None:
@@ -553,16 +577,20 @@ def section_events(page: Page) -> list[Event]:
     events: list[Event] = []
     candidates: list[tuple[str, str]] = []
     headline = page.headline_element
+    # Under a calendar's headline ("Seminare der Handwerkskammer") every dated section is an event.
+    calendar_page = bool(page.headline and LISTING_HEADLINE.search(page.headline) and not is_article(page))
     for heading in page.main.xpath(".//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
         if heading is headline or inside_boilerplate(heading, page.main):
             continue
-        title = inline_text(heading)
-        if len(title) < 4 or len(title) > 200 or LISTING_HEADLINE.search(title):
+        heading_text = inline_text(heading)
+        if len(heading_text) < 4 or len(heading_text) > 200 or LISTING_HEADLINE.search(heading_text):
             continue
-        text = _section_text(heading)
-        if not text or not _DATEISH.search(text[:1200]):
+        text = f"{heading_text}\n{_section_text(heading)}"  # the date may be in the heading
+        if not _DATEISH.search(text[:1200]):
             continue
-        if not (has_event_noun(title) or EVENT_VERBS.search(text[:800]) or EVENT_NOUN.search(text[:400])):
+        title = strip_date_affix(heading_text, page) if _DATEISH.search(heading_text) else heading_text
+        if not (calendar_page or has_event_noun(title) or EVENT_VERBS.search(text[:800])
+                or EVENT_NOUN.search(text[:400])):
             continue
         candidates.append((title, text[:800]))
     dated = batch_spans([text for _, text in candidates], page)
@@ -576,6 +604,7 @@ def section_events(page: Page) -> list[Event]:
         )
         if when is None:
             continue
+        when = with_time(when, text, page)
         location_text, venue = _section_place(title, text, page)
         event = _event(page, title, when, location_text=location_text, venue=venue, text=text)
         if event is not None:

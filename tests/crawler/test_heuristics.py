@@ -175,3 +175,14 @@ def test_pages_without_events() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         extract_events("<html></html>", "https://x.example/", datetime(2025, 3, 1))
+
+
+def test_headline_ending_in_a_year_above_the_date_line() -> None:
+    html = """<html lang="de"><head><title>HANNOVER MESSE 2025 – Messe</title></head><body>
+    <div class="hero"><h1>HANNOVER MESSE 2025</h1><p>31. März – 4. April 2025 · Messegelände, 30521 Hannover</p></div>
+    <div class="content"><p>Die Industriemesse zeigt Lösungen für Automatisierung und Energie.</p>
+    <a href="/tickets">Tickets kaufen</a></div></body></html>"""
+    (event,) = extract_events(html, "https://messe.example/hannover-messe", NOW)
+    assert event.all_day and event.start == berlin(2025, 3, 31) and event.end == berlin(2025, 4, 4)
+    assert event.venue is not None and event.venue.city == "Hannover"
+    assert event.location_text is not None and "30521 Hannover" in event.location_text

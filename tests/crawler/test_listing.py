@@ -188,3 +188,36 @@ def test_invalid_selectors_are_reported_not_raised(caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="crawler.extract.selectors"):
         assert extract_events(OWN_CARDS, "https://x.example/", berlin(2025, 3, 1), source=source) == []
     assert "invalid selector" in caplog.text
+
+
+OWN_PARAGRAPH_LIST = """<html lang="de"><head><title>Whisky-Tastings 2025</title></head><body><h1>Whisky-Tastings 2025</h1>
+<p><strong>14.03.2025 – Highlands Tasting</strong><br>Beginn 19:30 Uhr, Kosten 49 Euro, Ort: Gasthof Adler,
+88212 Ravensburg</p>
+<p><strong>12.04.2025 – Islay Tasting</strong><br>Beginn 19:00 Uhr, Kosten 59 Euro, Ort: Gasthof Adler, 88212 Ravensburg</p>
+<p><strong>16.05.2025 – Bourbon Tasting</strong><br>Beginn 19:30 Uhr, Kosten 45 Euro, Ort: Gasthof Adler, 88212 Ravensburg</p>
+</body></html>"""
+
+OWN_DATED_HEADINGS = """<html lang="de"><body><main><h1>Seminare der Handwerkskammer</h1>
+<h3>12.03.2025 | Buchführung für Einsteiger</h3><p>Handwerkskammer, Raum 3, 80331 München. 9–16 Uhr.</p>
+<h3>19.03.2025 | Marketing im Handwerk</h3><p>Online-Seminar, 10–12 Uhr.</p>
+<h3>26.03.2025 | Nachfolge regeln</h3><p>Handwerkskammer, Raum 1, 80331 München. 17–19 Uhr.</p></main></body></html>"""
+
+
+def test_own_list_of_paragraphs_with_the_date_before_the_title() -> None:
+    events = extract_events(OWN_PARAGRAPH_LIST, "https://whisky.example/tastings", berlin(2025, 3, 1))
+    assert [(event.title, event.start) for event in events] == [
+        ("Highlands Tasting", berlin(2025, 3, 14, 19, 30)),
+        ("Islay Tasting", berlin(2025, 4, 12, 19, 0)),
+        ("Bourbon Tasting", berlin(2025, 5, 16, 19, 30)),
+    ]
+    assert all(event.venue is not None and event.venue.city == "Ravensburg" for event in events)
+
+
+def test_own_headings_that_carry_the_date() -> None:
+    events = extract_events(OWN_DATED_HEADINGS, "https://hwk.example/seminare", berlin(2025, 3, 1))
+    assert [(event.title, event.start, event.end) for event in events] == [
+        ("Buchführung für Einsteiger", berlin(2025, 3, 12, 9, 0), berlin(2025, 3, 12, 16, 0)),
+        ("Marketing im Handwerk", berlin(2025, 3, 19, 10, 0), berlin(2025, 3, 19, 12, 0)),
+        ("Nachfolge regeln", berlin(2025, 3, 26, 17, 0), berlin(2025, 3, 26, 19, 0)),
+    ]
+    assert events[0].venue is not None and events[0].venue.city == "München"
