@@ -28,6 +28,8 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 
 from crawler.safety import Refused
@@ -53,7 +55,12 @@ def _source(crawler: Crawler) -> Any:
 
 
 class LimitsMiddleware:
-    """Skip links that are traps or too deep; strip session ids from the rest."""
+    """Skip links that are traps or too deep; strip session ids from the rest.
+
+    It also gives every request the spider's `download_failed` errback (the failure is already
+    counted and logged in one line by OutcomeMiddleware; without an errback Scrapy would log a
+    traceback), and turns an exception in a spider callback into a counted one-line warning.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -61,6 +68,12 @@ class LimitsMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LimitsMiddleware:
         return cls(crawler)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in start:
+            if isinstance(output, Request):
+                self._errback(output)
+            yield output
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         for output in result:
@@ -74,6 +87,18 @@ class LimitsMiddleware:
             if checked is not None:
                 yield checked
 
+    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
+        if isinstance(exception, HttpError):
+            return None  # Scrapy's HttpErrorMiddleware deals with it (OutcomeMiddleware counted it)
+        self.crawler.stats.inc_value(f"kontext/errors/spider_{type(exception).__name__}")
+        log.warning("cannot process %s: %s: %s", response.url, type(exception).__name__, exception)
+        return []
+
+    def _errback(self, request: Request) -> None:
+        fallback = getattr(self.crawler.spider, "download_failed", None)
+        if request.errback is None and fallback is not None:
+            request.errback = fallback
+
     def _check(self, response: Response, output: Any) -> Any:
         source = _source(self.crawler)
         if not isinstance(output, Request) or source is None:
@@ -81,6 +106,7 @@ class LimitsMiddleware:
         url = without_session_ids(output.url)
         if url != output.url:
             output = output.replace(url=url)
+        self._errback(output)
         listing_to_listing = bool(response.meta.get(LISTING)) and bool(output.meta.get(LISTING))
         depth = response.meta.get(DEPTH, 0) + (0 if listing_to_listing else 1)
         output.meta[DEPTH] = depth
@@ -126,7 +152,8 @@ def error_kind(error: BaseException) -> str:
     """A short stat key for a failed download."""
     if isinstance(error, DownloadTimeoutError | TimeoutError):
         return "timeout"
-    if isinstance(error, DownloadCancelledError):
+    if isinstance(error, DownloadCancelledError | CancelledError):
+        # Scrapy cancels a download that announces or reaches more than the size limit.
         return "too_large"
     if isinstance(error, CannotResolveHostError | DNSLookupError):
         return "dns"
@@ -172,9 +199,22 @@ class OutcomeMiddleware:
         self._failed(request, kind, f"{request.url}: {kind.replace('_', ' ')} ({exception})")
 
     def _failed(self, request: Request, kind: str, message: str) -> None:
-        self.stats.inc_value(f"kontext/errors/{kind}")
-        log.warning("%s", message)
-        self.crawler.signals.send_catch_log(page_failed, url=request.url, listing=bool(request.meta.get(LISTING)))
+        record_failure(self.crawler, request, kind, message)
+
+
+def record_failure(crawler: Crawler, request: Request, kind: str, message: str) -> None:
+    """Count a failed page under ``kontext/errors/<kind>``, log one line, tell the store stage."""
+    crawler.stats.inc_value(f"kontext/errors/{kind}")
+    log.warning("%s", message)
+    crawler.signals.send_catch_log(page_failed, url=request.url, listing=bool(request.meta.get(LISTING)))
+
+
+def record_ignored(crawler: Crawler, request: Request, error: BaseException) -> None:
+    """A request a downloader middleware dropped on its way back (too many redirects): a failure
+    the outcome middleware could not see. Our own refusals are counted where they happen."""
+    if isinstance(error, IgnoreRequest) and not isinstance(error, Refused):
+        kind = error_kind(error)
+        record_failure(crawler, request, kind, f"{request.url}: {kind.replace('_', ' ')}")
 
 
 def connect(crawler: Crawler, receiver: Any) -> None:

@@ -30,6 +30,7 @@ from scrapy.http import Response, TextResponse
 from crawler.cache import PageMemory
 from crawler.extract import extract_events, extract_ics, find_ics_links
 from crawler.items import CrawledEvent, PageDone, PageSeen
+from crawler.middlewares import record_ignored
 from kontext.records import Event
 from kontext.sources import Source
 
@@ -57,7 +58,9 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Not dont_filter: with a shared (Redis) scheduler only the first worker enqueues them.
         for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, meta={"kontext_listing": True})
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.download_failed, meta={"kontext_listing": True}
+            )
 
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"kontext/{key}", count)
@@ -75,6 +78,12 @@ class SourceSpider(scrapy.Spider):
                 yield PageDone(url=response.url, digest=digest)
         if isinstance(response, TextResponse) and not self._is_calendar(response):
             yield from self._follow(response)
+
+    def download_failed(self, failure: Any) -> None:
+        """Errback of every request: failures are counted and logged in one line by
+        crawler/middlewares.py (this catches the ones dropped on the way back, e.g. redirect loops);
+        there is nothing to extract."""
+        record_ignored(self.crawler, failure.request, failure.value)
 
     def page_unchanged(self, url: str, digest: str) -> bool:
         """True when this page's body is exactly what an earlier crawl extracted."""
