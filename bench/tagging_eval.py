@@ -4,7 +4,8 @@ Evaluates on the labelled dev events in ../shared/data/labels/*.jsonl (never use
 micro/macro F1 for sectors and topics, accuracy and confusion matrices for format and audience,
 how often startup-scene events come out as `sme`, and events per second on one core. Two extra
 checks read other real data: confs.tech tech conferences (expected: format conference, sector ict)
-and hackathon listings (expected: format hackathon, audience not sme).
+and hackathon listings (expected: format hackathon, audience not sme), and Berlin Blockchain Week
+events (startup/tech scene: audience not sme).
 
     .venv/bin/python bench/tagging_eval.py [--labels DIR] [--errors] [--repeat N]
 """
@@ -17,6 +18,7 @@ import json
 import os
 import sys
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -178,6 +180,27 @@ def extra_checks(tagger: Tagger) -> None:
         share = sum(r.format == EventFormat.HACKATHON for r in results) / len(results)
         sme = sum(r.audience.label == AudienceLabel.SME for r in results) / len(results)
         print(f"hackathon listings ({len(results)}): format hackathon {share:.3f}, audience sme {sme:.3f}")
+    scene = []
+    for path in sorted(
+        glob.glob(str(SHARED / "events-startup" / "blockchainweek__data" / "**" / "index.toml"), recursive=True)
+    ):
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+        scene.append(
+            TagInput(
+                title=data.get("name", ""),
+                description=data.get("description", ""),
+                organizer=data.get("org"),
+                tags=tuple(data.get("tags") or ()),
+            )
+        )
+    if scene:
+        results = tagger.tag_many(scene)
+        audiences = Counter(r.audience.label.value for r in results)
+        print(
+            f"Berlin Blockchain Week ({len(results)} startup/tech-scene events): "
+            f"audience {dict(audiences.most_common())}"
+        )
 
 
 def speed(tagger: Tagger, rows: list[dict], repeat: int) -> None:

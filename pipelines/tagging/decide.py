@@ -48,6 +48,7 @@ TOPIC_POLICY = LabelPolicy(side_threshold=0.6)
 FORMAT_FIELD_FACTOR = {"title": 2.0, "tags": 1.0, "description": 1.0, "organizer": 0.3}
 FORMAT_MODEL_WEIGHT = 0.9
 FORMAT_DEFAULT = 0.3  # `other` when nothing speaks for a format
+MODEL_TRUST = 0.3  # audience: share of the model in its mixture with a uniform guess
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,12 @@ def decide_audience(
         if weight > 0:
             evidence[label].append((weight, f"Format: {format_name}"))
     if model:
+        # mixed with a uniform guess: a model sure of a label it has little evidence for (unseen words
+        # fall back to the majority class) must not outvote the terms
+        share = 1 / len(AudienceLabel)
         for label in AudienceLabel:
-            totals[label] += config.model_weight * math.log(max(model.get(label.value, 0.0), 0.02))
+            probability = (1 - MODEL_TRUST) * share + MODEL_TRUST * model.get(label.value, 0.0)
+            totals[label] += config.model_weight * math.log(probability)
     top = max(totals.values())
     exp = {label: math.exp(total - top) for label, total in totals.items()}
     norm = sum(exp.values())
