@@ -190,11 +190,14 @@ def test_invalid_selectors_are_reported_not_raised(caplog) -> None:
     assert "invalid selector" in caplog.text
 
 
-OWN_PARAGRAPH_LIST = """<html lang="de"><head><title>Whisky-Tastings 2025</title></head><body><h1>Whisky-Tastings 2025</h1>
+OWN_PARAGRAPH_LIST = """<html lang="de"><head><title>Whisky-Tastings 2025</title></head><body>
+<h1>Whisky-Tastings 2025</h1>
 <p><strong>14.03.2025 – Highlands Tasting</strong><br>Beginn 19:30 Uhr, Kosten 49 Euro, Ort: Gasthof Adler,
 88212 Ravensburg</p>
-<p><strong>12.04.2025 – Islay Tasting</strong><br>Beginn 19:00 Uhr, Kosten 59 Euro, Ort: Gasthof Adler, 88212 Ravensburg</p>
-<p><strong>16.05.2025 – Bourbon Tasting</strong><br>Beginn 19:30 Uhr, Kosten 45 Euro, Ort: Gasthof Adler, 88212 Ravensburg</p>
+<p><strong>12.04.2025 – Islay Tasting</strong><br>Beginn 19:00 Uhr, Kosten 59 Euro,
+Ort: Gasthof Adler, 88212 Ravensburg</p>
+<p><strong>16.05.2025 – Bourbon Tasting</strong><br>Beginn 19:30 Uhr, Kosten 45 Euro,
+Ort: Gasthof Adler, 88212 Ravensburg</p>
 </body></html>"""
 
 OWN_DATED_HEADINGS = """<html lang="de"><body><main><h1>Seminare der Handwerkskammer</h1>
