@@ -84,31 +84,37 @@ def _host(url: str) -> str:
 
 
 def source_name(url: str) -> str:
-    """A config name from a URL's host: https://www.hwk-ufr.de/… -> hwk-ufr."""
+    """A config name from a URL: https://www.hwk-ufr.de/… -> hwk-ufr, https://www.ihk.de/koeln/… ->
+    ihk-koeln, a local address -> local-<first path segment>."""
     host = _host(url).removeprefix("www.")
-    parts = host.split(".")
-    if len(parts) > 1:
-        parts = parts[:-1]
-    if host.startswith(("ihk.de", "www.ihk.de")) or host == "ihk.de":
-        segment = next((part for part in urlsplit(url).path.split("/") if part), "")
-        parts = ["ihk", segment] if segment else ["ihk"]
-    name = _SLUG.sub("-", "-".join(parts)).strip("-")
+    segment = next((part for part in urlsplit(url).path.split("/") if part), "")
+    if host == "ihk.de":
+        parts = ["ihk", segment]
+    elif _is_private(url):
+        parts = ["local", segment.rsplit(".", 1)[0]]
+    else:
+        parts = host.split(".")[:-1] or [host]
+    name = _SLUG.sub("-", "-".join(part for part in parts if part).lower()).strip("-")
     return name or "new-source"
 
 
-def common_pattern(urls: list[str]) -> str | None:
-    """A regex for event links: their shared path prefix followed by one more segment."""
-    paths = [urlsplit(url).path for url in urls]
-    if len(paths) < 2:
-        return f"{re.escape(paths[0])}$" if paths else None
-    prefix = paths[0]
-    for path in paths[1:]:
-        while not path.startswith(prefix):
-            prefix = prefix[:-1]
-    prefix = prefix[: prefix.rfind("/") + 1] if "/" in prefix else "/"
-    if prefix in ("", "/"):
+def common_pattern(urls: list[str], page_url: str = "") -> str | None:
+    """A regex for event links: the folder most of them sit in (at least two), followed by one more
+    segment. Links below the page's own path win ties (a listing links its events and, in the
+    navigation, other listings)."""
+    folders: Counter[str] = Counter()
+    for url in urls:
+        path = urlsplit(url).path.rstrip("/")
+        folder = path.rsplit("/", 1)[0]
+        if folder:
+            folders[folder] += 1
+    if not folders:
         return None
-    return f"{re.escape(prefix)}[^/?#]+/?$"
+    own = urlsplit(page_url).path.rstrip("/")
+    folder, count = max(folders.items(), key=lambda item: (item[1], item[0] == own, len(item[0])))
+    if count < 2:
+        return None
+    return f"{re.escape(folder)}/[^/?#]+/?$"
 
 
 def _pagination_pattern(urls: list[str]) -> str | None:
@@ -152,6 +158,8 @@ def probe_page(
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:20].upper()
     if head.startswith(b"BEGIN:VCALENDAR"):
         report.kind = "calendar"
+        name = re.search(rb"^X-WR-CALNAME:(.+?)\r?$", body, re.MULTILINE)
+        report.title = name.group(1).decode("utf-8", "replace").strip() if name else ""
         report.events = extract_ics(body, url, now)
         report.rungs = {"icalendar": len(report.events)} if report.events else {}
         report.platform = "ical"
@@ -215,8 +223,13 @@ def _probe_html(
         if _host(target) != host or target.split("#")[0] == url:
             continue
         label = " ".join("".join(anchor.itertext()).split())
-        if "next" in (anchor.get("rel") or "").lower() or NEXT_TEXT.match(label):
-            report.next_links.append(target)
+        parts = urlsplit(target)
+        same_listing = parts.path == urlsplit(url).path and any(
+            value.isdigit() for _, value in parse_qsl(parts.query)
+        )
+        if "next" in (anchor.get("rel") or "").lower() or NEXT_TEXT.match(label) or same_listing:
+            if target not in report.next_links:
+                report.next_links.append(target)
         elif EVENT_PATH.search(urlsplit(target).path) and target not in event_links:
             event_links.append(target)
     report.event_links = [link for link in event_links if link not in report.next_links]
@@ -289,7 +302,7 @@ def proposal(report: ProbeReport, config_dir: Path, now: datetime) -> dict[str, 
     elif report.rungs.get("jsonld") or report.rungs.get("microdata"):
         entry["mode"] = "jsonld"
     if "family" not in entry or entry["family"] in ("ihk",):
-        pattern = common_pattern(report.event_links)
+        pattern = common_pattern(report.event_links, url)
         if pattern:
             entry["event_links"] = pattern
         paging = _pagination_pattern(report.next_links)
@@ -300,7 +313,7 @@ def proposal(report: ProbeReport, config_dir: Path, now: datetime) -> dict[str, 
     entry["checked"] = {
         "url": "live",
         "evidence": f"kontext sources probe: {found}; {len(report.event_links)} event links",
-        "when": now.date().isoformat(),
+        "when": now.date(),
         "fetched": True,
     }
     if _is_private(url):

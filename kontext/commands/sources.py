@@ -75,7 +75,8 @@ def list_sources(sources_file, as_json) -> None:
         )
         return
     table = Table(title=f"{len(entries)} sources ({sum(source.enabled for source in entries)} enabled)")
-    for column in ("name", "organiser", "kind", "region", "crawl", "enabled", "checked", "pages saved"):
+    table.add_column("name", no_wrap=True)
+    for column in ("organiser", "kind", "region", "crawl", "enabled", "checked", "pages saved"):
         table.add_column(column)
     for source in entries:
         status = source.checked.url.upper() if hasattr(source.checked, "url") else (source.checked or "-")
@@ -131,9 +132,9 @@ def status(names, runs, fail_on, sources_file, now_text, as_json) -> None:
         print_json([health.to_dict() for health in healths])
     else:
         table = Table(title="Source health")
+        table.add_column("source", no_wrap=True)
+        table.add_column("health", no_wrap=True)
         for column in (
-            "source",
-            "health",
             "last run",
             "pages",
             "events",
