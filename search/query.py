@@ -79,6 +79,7 @@ HIT_FIELDS = [
     "topics",
     "audience",
     "sme_score",
+    "audience_evidence",
     "free",
     "price_text",
     "url",

@@ -43,6 +43,9 @@ def test_default_search_lists_upcoming_sme_and_mixed_events_by_date(client: http
     assert "past" not in ids
     assert "pitch" not in ids and "fest" not in ids  # startup scene and public only when asked
     assert "matchx" in api_ids(client, "per_page=100")  # mixed is in the default
+    # each result says why it counts as SME-heavy and offers its calendar file
+    assert "Mittelstand &amp; KMU, weil: IHK als Veranstalter" in response.text
+    assert 'href="/events/wst.ics" download' in response.text
 
 
 def test_audience_all_lifts_the_default_and_one_audience_narrows_it(client: httpx.Client) -> None:
