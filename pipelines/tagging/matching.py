@@ -212,7 +212,8 @@ class TermMatcher:
                     joined = folded[start:end]
                     normed = self.normalise(word[start:end])
                     for entry in self.whole.get(joined) or self.whole.get(normed) or ():
-                        if (start, end) != (0, len(folded)):
+                        # "Online-Shop" is no online event: pieces of a word say nothing about the medium
+                        if (start, end) != (0, len(folded)) and entry.dimension != "online":
                             hits.append((start, end, entry))
                 hits.extend((start + s, start + e, entry) for s, e, entry in self._split(piece))
         else:
