@@ -57,6 +57,8 @@ KINDS = ("plain", "compound", "synonym", "english", "typo", "noise")
 
 @dataclass
 class Variant:
+    """One index option to measure."""
+
     name: str
     synonyms: bool
     localized: bool = False
@@ -92,6 +94,8 @@ class Gold:
 
 @dataclass
 class Result:
+    """The figures of one query."""
+
     recall: float
     ndcg: float
     noise: float | None
@@ -201,6 +205,7 @@ def rule(spec: dict[str, Any]) -> Callable[[Gold], bool]:
 
 
 def score(ranked: list[str], relevant: set[str], noise: set[str] | None) -> Result:
+    """recall@10, nDCG@10 and noise@10 of one ranking."""
     top = ranked[:10]
     hits = [1.0 if event_id in relevant else 0.0 for event_id in top]
     ideal = min(len(relevant), 10)
@@ -236,6 +241,7 @@ def meilisearch() -> Iterator[Meili]:
 
 
 def index_for(meili: Meili, variant: Variant, corpus: list[Gold], tag: str) -> SearchIndex:
+    """A fresh index of the corpus with the option's settings and documents."""
     settings = event_index_settings(None if variant.synonyms else {})
     if variant.localized:
         settings["localizedAttributes"] = [{"attributePatterns": ["*"], "locales": ["deu"]}]
@@ -251,6 +257,7 @@ def index_for(meili: Meili, variant: Variant, corpus: list[Gold], tag: str) -> S
 
 
 def run_query(index: SearchIndex, variant: Variant, text: str) -> list[str]:
+    """The ids the option returns for a query (top 10)."""
     query = SearchQuery(text=text, audiences=[], facets=False, per_page=10)
     params = query.params(NOW, fields=["id"])
     if not variant.split_query:
@@ -263,6 +270,7 @@ def run_query(index: SearchIndex, variant: Variant, text: str) -> list[str]:
 def evaluate(
     meili: Meili, variant: Variant, corpora: dict[str, list[Gold]], queries: dict[str, list[dict]]
 ) -> list[tuple[str, dict, Result]]:
+    """Every query of every corpus, against one option."""
     results = []
     for name, corpus in corpora.items():
         index = index_for(meili, variant, corpus, name)
@@ -280,10 +288,12 @@ def evaluate(
 
 
 def mean(values: list[float]) -> float:
+    """The mean, NaN for none."""
     return sum(values) / len(values) if values else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the bench and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", choices=[variant.name for variant in VARIANTS])
     parser.add_argument("--per-query", action="store_true", help="Also print every query's figures.")

@@ -203,6 +203,7 @@ def query_mix(count: int, seed: int) -> list[dict[str, str | list[str]]]:
 
 @contextmanager
 def meilisearch_server(home: Path) -> Iterator[Meili]:
+    """MEILI_URL when set, else a throwaway server (started and stopped here)."""
     if os.environ.get("MEILI_URL"):
         yield Meili(os.environ["MEILI_URL"], os.environ.get("MEILI_MASTER_KEY"), managed=False)
         return
@@ -253,6 +254,7 @@ def kontext_serve(meili: Meili, prefix: str, home: Path) -> Iterator[str]:
 
 
 def timed(call, items) -> list[float]:
+    """Milliseconds per call, one call at a time."""
     samples = []
     for item in items:
         started = time.perf_counter()
@@ -262,11 +264,13 @@ def timed(call, items) -> list[float]:
 
 
 def percentile(samples: list[float], share: float) -> float:
+    """The nearest-rank percentile of the samples."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the bench and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)

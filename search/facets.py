@@ -14,6 +14,8 @@ MAX_OPTIONS = 16
 
 @dataclass
 class FacetOption:
+    """One value of a facet: its label in the reader's language, its count, whether it is chosen."""
+
     value: str
     label: str
     count: int | None
@@ -22,6 +24,8 @@ class FacetOption:
 
 @dataclass
 class FacetGroup:
+    """The options of one filter, with the URL parameter that carries them."""
+
     name: str  # the facet attribute
     param: str  # the URL parameter
     title: str  # message key of its heading

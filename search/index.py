@@ -131,6 +131,7 @@ class SearchUnavailable(SearchError):
 
 @contextmanager
 def translated_errors(what: str) -> Iterator[None]:
+    """Meilisearch client errors as SearchUnavailable / SearchError (a missing index passes through)."""
     try:
         yield
     except MeilisearchCommunicationError as error:
@@ -336,6 +337,7 @@ class SearchIndex:
             raise SearchError(f"Meilisearch task failed while {what}: {error}")
 
     def exists(self, uid: str | None = None) -> bool:
+        """Whether the index (this one, or `uid`) exists."""
         with translated_errors("looking up an index"):
             try:
                 self.client.get_index(uid or self.uid)
@@ -346,6 +348,7 @@ class SearchIndex:
         return True
 
     def healthy(self) -> bool:
+        """Whether the server answers its health check."""
         try:
             return self.http.get("/health").status_code == 200
         except httpx.HTTPError:
@@ -378,6 +381,7 @@ class SearchIndex:
     # --- writes ---------------------------------------------------------------------------
 
     def put(self, documents: list[dict[str, Any]], uid: str | None = None) -> None:
+        """Add or replace documents (in this index or `uid`) and wait until they are searchable."""
         if not documents:
             return
         target = uid or self.uid
@@ -386,6 +390,7 @@ class SearchIndex:
         self._wait(task, "adding documents")
 
     def delete(self, ids: list[str]) -> None:
+        """Delete documents by id and wait until they are gone."""
         if not ids:
             return
         index = self.client.index(self.uid)
@@ -438,11 +443,13 @@ class SearchIndex:
         return self._read("POST", "/multi-search", "searching", body)["results"]
 
     def document(self, document_id: str) -> dict[str, Any] | None:
+        """One document by id; None when there is none (or the id could not be one)."""
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,511}", document_id):
             return None
         return self._read("GET", f"/indexes/{self.uid}/documents/{document_id}", "fetching a document", missing_ok=True)
 
     def count(self) -> int:
+        """How many documents the index holds (0 when it does not exist)."""
         with translated_errors("reading index stats"):
             try:
                 return int(self.client.index(self.uid).get_stats().number_of_documents)

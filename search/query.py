@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -180,6 +180,8 @@ def locate_near(text: str) -> tuple[float, float, str] | None:
 
 @dataclass
 class SearchQuery:
+    """One search: text, filters, sort and page; see the module docstring for the parameters."""
+
     text: str = ""
     sectors: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
@@ -317,6 +319,7 @@ class SearchQuery:
 
     @property
     def radius_km(self) -> float:
+        """The radius of a `near` search (25 km unless `km` says otherwise)."""
         return self.km if self.km is not None else DEFAULT_KM
 
     def until(self, now: datetime) -> datetime | None:
@@ -403,6 +406,8 @@ class SearchQuery:
 
 @dataclass
 class SearchResults:
+    """A page of hits with the total, the page count and the facet counts."""
+
     hits: list[dict[str, Any]]
     total: int
     page: int
@@ -443,8 +448,3 @@ def run_search(
         took_ms=int(raw.get("processingTimeMs", 0)),
         per_page=query.per_page,
     )
-
-
-def with_changes(query: SearchQuery, **changes: Any) -> SearchQuery:
-    """A copy of the search with some fields changed (links from one search to a neighbour)."""
-    return replace(query, **changes)

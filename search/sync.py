@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SyncReport:
+    """What one sync did: documents indexed and deleted, rows left dirty, whether it rebuilt."""
+
     indexed: int = 0
     deleted: int = 0
     remaining: int = 0

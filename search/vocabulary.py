@@ -50,6 +50,7 @@ class Vocabulary:
         return names.get(lang) or names.get("de") or code
 
     def codes(self, kind: str) -> list[str]:
+        """The codes of a kind (sectors, topics, formats, audience), in config order."""
         return list(self.labels.get(kind, {}))
 
     def names(self, kind: str, code: str) -> list[str]:

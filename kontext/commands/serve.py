@@ -17,6 +17,7 @@ from search.index import SearchIndex
 
 
 def port_free(host: str, port: int) -> bool:
+    """Whether `port` on `host` can be bound."""
     with socket.socket() as probe:
         try:
             probe.bind((host, port))

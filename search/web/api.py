@@ -46,6 +46,8 @@ class EventHit(BaseModel):
 
 
 class SearchAnswer(BaseModel):
+    """One page of a search."""
+
     query: dict[str, list[str]] = Field(description="The search as parameters, defaults left out")
     total: int
     page: int
@@ -56,6 +58,8 @@ class SearchAnswer(BaseModel):
 
 
 class FacetValue(BaseModel):
+    """One facet value with its label and count."""
+
     value: str
     label: str
     count: int | None
@@ -63,11 +67,15 @@ class FacetValue(BaseModel):
 
 
 class FacetsAnswer(BaseModel):
+    """The facet counts of a search, labelled."""
+
     total: int
     facets: dict[str, list[FacetValue]]
 
 
 class Problem(BaseModel):
+    """A one-line error; `param` names the search parameter at fault."""
+
     detail: str
     param: str | None = None
 
@@ -120,6 +128,7 @@ def public_document(document: dict[str, Any], base_url: str) -> dict[str, Any]:
 
 
 def router() -> APIRouter:
+    """The events API: search, one event, facet counts."""
     api = APIRouter(prefix="/api", tags=["events"], responses={400: {"model": Problem}, 503: {"model": Problem}})
 
     @api.get("/events", response_model=SearchAnswer, summary="Search events")
@@ -127,6 +136,7 @@ def router() -> APIRouter:
         query: Annotated[SearchQuery, Depends(search_query)],
         context: Annotated[WebContext, Depends(get_context)],
     ) -> dict[str, Any]:
+        """Events matching the search parameters, one page, with facet counts."""
         results = run_search(
             context.index, query, now=context.clock(), fields=[*HIT_FIELDS, "organizer_url", "updated_ts"]
         )
@@ -142,6 +152,7 @@ def router() -> APIRouter:
 
     @api.get("/events/{event_id}", summary="One event with all its fields", responses={404: {"model": Problem}})
     def get_event(event_id: str, context: Annotated[WebContext, Depends(get_context)]) -> dict[str, Any]:
+        """One event with every field the index holds."""
         document = context.index.document(event_id)
         if document is None:
             raise HTTPException(404, "no such event")
@@ -154,6 +165,7 @@ def router() -> APIRouter:
         context: Annotated[WebContext, Depends(get_context)],
         lang: Annotated[str | None, Query(description="Label language: de or en")] = None,
     ) -> dict[str, Any]:
+        """The facet counts of a search, each value labelled in `lang`."""
         lang = choose_language(lang if lang in LANGUAGES else None, request.headers.get("accept-language"))
         query.per_page = 1
         results = run_search(context.index, query, now=context.clock(), fields=["id"])

@@ -139,6 +139,7 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
 
     @app.get("/health", tags=["service"], summary="Whether the search server answers")
     def health() -> dict[str, str]:
+        """Whether the search server answers."""
         return {"status": "ok" if index.healthy() else "degraded"}
 
     return app

@@ -41,6 +41,8 @@ def plain(value: Any) -> str:
 
 @dataclass
 class WebContext:
+    """The shared state of one web app (one Kontext instance, one events index)."""
+
     settings: Settings
     index: SearchIndex
     vocabulary: Vocabulary = field(default_factory=load_vocabulary)
@@ -57,6 +59,7 @@ class WebContext:
 
     @property
     def base_url(self) -> str:
+        """The public URL of the site, for absolute links in feeds."""
         return self.settings.base_url
 
     def render(self, request: Request, template: str, lang: str, status: int = 200, **values: Any) -> Response:
@@ -93,6 +96,7 @@ class WebContext:
 
 
 def get_context(request: Request) -> WebContext:
+    """The web context of the app serving this request (a FastAPI dependency)."""
     return request.app.state.kontext
 
 

@@ -23,6 +23,7 @@ def _title(query: SearchQuery) -> str:
 
 
 def router() -> APIRouter:
+    """Calendar and Atom feeds of a search, and one event's .ics."""
     feeds = APIRouter(tags=["feeds"])
 
     @feeds.get(
@@ -32,6 +33,7 @@ def router() -> APIRouter:
         responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such event"}},
     )
     def event_ics(event_id: str, context: Annotated[WebContext, Depends(get_context)]) -> Response:
+        """One event as an iCalendar file to add to a calendar."""
         document = context.index.document(event_id)
         if document is None:
             raise HTTPException(404, "no such event")
@@ -48,6 +50,7 @@ def router() -> APIRouter:
     def search_ics(
         query: Annotated[SearchQuery, Depends(search_query)], context: Annotated[WebContext, Depends(get_context)]
     ) -> Response:
+        """The next events of a search as an iCalendar feed."""
         query = replace(query, sort="date", page=1, per_page=FEED_SIZE, facets=False)
         now = context.clock()
         results = run_search(context.index, query, now=now, fields=None)
@@ -62,6 +65,7 @@ def router() -> APIRouter:
     def search_atom(
         query: Annotated[SearchQuery, Depends(search_query)], context: Annotated[WebContext, Depends(get_context)]
     ) -> Response:
+        """The events of a search found most recently, as an Atom feed."""
         query = replace(query, page=1, per_page=FEED_SIZE, facets=False)
         now = context.clock()
         params = query.params(now, fields=None)

@@ -287,4 +287,5 @@ def format_when(start: str | None, end: str | None, all_day: bool, lang: str) ->
 
 
 def format_date(value: datetime | None, lang: str) -> str:
+    """A day as the language writes it ("Di 12.03.2026", "Tue 12 Mar 2026")."""
     return _day(value, lang) if value else ""

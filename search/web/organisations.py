@@ -19,6 +19,7 @@ from search.web.pages import search_or_error
 
 
 def router() -> APIRouter:
+    """The organiser pages."""
     organisations = APIRouter(include_in_schema=False)
 
     @organisations.get("/organisers/{key}")
@@ -28,6 +29,7 @@ def router() -> APIRouter:
         context: Annotated[WebContext, Depends(get_context)],
         lang: Annotated[str, Depends(language)],
     ) -> Response:
+        """An organiser's upcoming events, of every audience, by date."""
         if len(key) > 120:
             raise HTTPException(404, "no such organiser")
         try:

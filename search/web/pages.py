@@ -6,7 +6,7 @@ Every page works without JavaScript; /static/kontext.js only makes the search ru
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
@@ -25,13 +25,10 @@ def query_error_text(error: QueryError, lang: str) -> str:
     return translate(lang, "error_param", param=error.param, value=error.value, message=error.message)
 
 
-def parse_query(request: Request, context: WebContext, lang: str, **overrides: Any) -> tuple[SearchQuery, str | None]:
+def parse_query(request: Request, context: WebContext, lang: str) -> tuple[SearchQuery, str | None]:
     """The search of this request, or (the text alone, an error message) when a parameter is wrong."""
-    params: Any = request.query_params
-    if overrides:
-        params = {**{name: params.getlist(name) for name in params}, **overrides}
     try:
-        return SearchQuery.from_params(params, tz=context.settings.timezone), None
+        return SearchQuery.from_params(request.query_params, tz=context.settings.timezone), None
     except QueryError as error:
         return SearchQuery(text=(request.query_params.get("q") or "")[:200]), query_error_text(error, lang)
 
@@ -47,6 +44,7 @@ def search_or_error(context: WebContext, query: SearchQuery, lang: str) -> tuple
 
 
 def router() -> APIRouter:
+    """The search page and the event page."""
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/")
@@ -55,6 +53,7 @@ def router() -> APIRouter:
         context: Annotated[WebContext, Depends(get_context)],
         lang: Annotated[str, Depends(language)],
     ) -> Response:
+        """The search page: query box, filters with counts, results, feeds, subscribe form."""
         query, error = parse_query(request, context, lang)
         results, status = None, 400
         if error is None:
@@ -79,6 +78,7 @@ def router() -> APIRouter:
         context: Annotated[WebContext, Depends(get_context)],
         lang: Annotated[str, Depends(language)],
     ) -> Response:
+        """An event with all its fields, the evidence behind its tags, its source and its .ics."""
         document = context.index.document(event_id)
         if document is None:
             raise HTTPException(404, "no such event")
