@@ -137,6 +137,8 @@ class PageBudgetMiddleware:
         source = _source(self.crawler)
         if source is None or request.meta.get("dont_obey_robotstxt") or request.meta.get("retry_times"):
             return
+        if request.meta.get("kontext_recheck"):
+            return  # bounded by the store stage (RECHECK_LIMIT), not the source's budget
         self.count += 1
         total = self.shared.count_page() if self.shared is not None else self.count
         if total <= source.max_pages:
@@ -185,6 +187,8 @@ class OutcomeMiddleware:
         if request.meta.get("kontext_stale"):
             # The server failed; the HTTP cache answered with the last good copy.
             self._failed(request, "stale_copy", f"{request.url}: server error, using the cached copy")
+        elif "cached" in response.flags:
+            self.stats.inc_value("kontext/pages/not_modified")
         elif status in GONE_STATUSES and not listing:
             self.stats.inc_value("kontext/pages/gone")
             self.crawler.signals.send_catch_log(page_gone, url=request.url)

@@ -83,7 +83,7 @@ class SourceReport:
             errors=error_count(stats),
             error_kinds=_grouped(stats, "kontext/errors/"),
             pages_unchanged=int(stats.get("kontext/pages/unchanged", 0)),
-            not_modified=int(stats.get("httpcache/revalidate", 0)),
+            not_modified=int(stats.get("kontext/pages/not_modified", 0)),
             complete=bool(stats.get("kontext/complete", 0)),
             finish_reason=str(stats.get("finish_reason", "")),
             indexed=stats.get("kontext/index/indexed"),

@@ -30,6 +30,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    or_,
     select,
     text,
     update,
@@ -659,6 +660,24 @@ class Store:
                 if self._rebuild_event(session, event_id, now) == "removed":
                     counts.events_removed += 1
         return counts
+
+    def unseen_pages(self, source: str, *, crawl: str, now: datetime, limit: int = 50) -> list[str]:
+        """Pages of this source's upcoming versions that `crawl` has not seen (yet): the crawl asks
+        for them once more, so that a page deleted by the site (404/410) is known as such."""
+        with self.session() as session:
+            query = (
+                select(EventSourceRow.page_url)
+                .where(
+                    EventSourceRow.source == source,
+                    EventSourceRow.crawl != crawl,
+                    EventSourceRow.state != "removed",
+                    or_(EventSourceRow.end_ts >= int(now.timestamp()), EventSourceRow.start_ts >= int(now.timestamp())),
+                )
+                .distinct()
+                .order_by(EventSourceRow.page_url)
+                .limit(limit)
+            )
+            return [url for url in session.scalars(query) if url]
 
     def event_versions(self, event_id: str) -> list[dict[str, Any]]:
         """Who announced an event: one entry per source version (source, page, state, first/last seen)."""

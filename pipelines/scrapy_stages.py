@@ -15,7 +15,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 
 from crawler.items import CrawledEvent, PageDone, PageSeen
 from crawler.middlewares import connect as connect_outcomes
@@ -30,6 +30,8 @@ from search.sync import sync_index
 log = logging.getLogger(__name__)
 STORE_BATCH = 50
 FLUSH_SECONDS = 2.0
+# At most this many pages of events a crawl did not find again are asked for once more.
+RECHECK_LIMIT = 50
 # Sent by StoreStage once a source's crawl is in the store (vanished events judged), before the
 # run is recorded: the index catches up then (IndexAfterCrawl).
 crawl_recorded = object()
@@ -102,12 +104,15 @@ class StoreStage:
         self.failed_urls: set[str] = set()
         self.gone_urls: set[str] = set()
         self.listing_failed = False
+        self.fetched: set[str] = set()
+        self.rechecked = False
         self.last_flush = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreStage:
         stage = cls(crawler, _kontext_settings(crawler))
         connect_outcomes(crawler, stage)
+        crawler.signals.connect(stage.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
@@ -134,8 +139,10 @@ class StoreStage:
             self.page_events[item.page_url].add(item.event.id)
         elif isinstance(item, PageDone):
             self.pending_pages[item.url] = item.digest
+            self.fetched.add(item.url)
         elif isinstance(item, PageSeen):
             self.touched.append(item.url)
+            self.fetched.add(item.url)
         else:
             return item
         if len(self.pending) + len(self.touched) >= STORE_BATCH or time.monotonic() - self.last_flush > FLUSH_SECONDS:
@@ -170,6 +177,25 @@ class StoreStage:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Before a complete crawl ends, ask once more for the pages of events it did not find
+        (not linked any more): a 404/410 there removes the event at once (see Store.close_crawl)."""
+        recheck = getattr(spider, "recheck_request", None)
+        if self.rechecked or self.store is None or recheck is None:
+            return
+        self.rechecked = True
+        stats = self.crawler.stats.get_stats()
+        if self.listing_failed or stats.get("kontext/skipped/page_limit"):
+            return
+        self._flush()
+        known = self.fetched | self.failed_urls | self.gone_urls
+        pages = self.store.unseen_pages(spider.source.name, crawl=self.crawl, now=spider.now, limit=RECHECK_LIMIT)
+        pages = [url for url in pages if url not in known]
+        for url in pages:
+            self.crawler.engine.crawl(recheck(url))
+        if pages:
+            raise DontCloseSpider("asking for the pages of events not found again")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Judge vanished events, let the index catch up, and store the run."""

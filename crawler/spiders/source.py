@@ -85,6 +85,15 @@ class SourceSpider(scrapy.Spider):
         there is nothing to extract."""
         record_ignored(self.crawler, failure.request, failure.value)
 
+    def recheck_request(self, url: str) -> scrapy.Request:
+        """A request for the page of an event this crawl did not find again. Only the answer
+        counts: 404/410 means the site deleted it; its content does not make the event seen."""
+        meta = {"kontext_recheck": True}
+        return scrapy.Request(url, callback=self.rechecked, errback=self.download_failed, meta=meta)
+
+    def rechecked(self, response: Response) -> None:
+        self._stat("pages/rechecked")
+
     def page_unchanged(self, url: str, digest: str) -> bool:
         """True when this page's body is exactly what an earlier crawl extracted."""
         memory = self.crawler.get_extension(PageMemory) if hasattr(self, "crawler") else None
