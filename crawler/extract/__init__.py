@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from crawler.extract.heuristics import has_date_labels, is_article, single_event
+from crawler.extract.heuristics import LISTING_HEADLINE, has_date_labels, is_article, single_event
 from crawler.extract.ical import extract_ics, find_ics_links
 from crawler.extract.listing import listing_events, prose_events, schedule_events, section_events
 from crawler.extract.markup import markup_events
@@ -66,9 +66,13 @@ def heuristic_events(page: Page) -> list[Event]:
     """Rung 4: a listing, one event page, headed sections, or events named in prose."""
     page.prepare()
     listing = listing_events(page)
-    if len(listing) >= 3 and not has_date_labels(page):
+    labels = has_date_labels(page)
+    if len(listing) >= 3 and not labels:
         return listing  # a calendar; reading it as one event page would only cost time
-    single, strong = single_event(page)
+    single, strong = None, False
+    if labels or not LISTING_HEADLINE.search(page.headline):
+        # ("Veranstaltungstipps", "Neue Seminare": a headline in the plural never names one event)
+        single, strong = single_event(page)
     if single is not None and (strong or len(listing) < 2):
         return [single]
     if len(listing) >= 2:
@@ -76,14 +80,11 @@ def heuristic_events(page: Page) -> list[Event]:
     if single is not None:
         return [single]
     found = schedule_events(page) + section_events(page)
-    if any(event.title != found[0].title for event in found[1:]) or (found and not schedule_only(found)):
+    if len({event.title for event in found}) > 1:
         return found
+    # At most one schedule so far: events named in the running text may add to it.
     days = {event.start.date() for event in found if event.start}
     return found + [event for event in prose_events(page) if event.start and event.start.date() not in days]
-
-
-def schedule_only(events: list[Event]) -> bool:
-    return all(event.title == events[0].title for event in events)
 
 
 def is_event_page(html: str | bytes, url: str, now: datetime) -> bool:

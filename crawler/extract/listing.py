@@ -746,11 +746,6 @@ def _bare_dates(text: str, year: int | None, page: Page) -> list[tuple[int, int,
     return [item for item in spans(text, page, reference=reference, by_line=True) if _bare(text, item[0], item[1])]
 
 
-def _date_list(text: str, page: Page) -> bool:
-    """Three or more dates standing on their own lines: a schedule or a list of minutes, not one event."""
-    return len(_DATEISH.findall(text[:1500])) >= 3 and len(_bare_dates(text[:1500], None, page)) >= 3
-
-
 def _bare(text: str, begin: int, end: int) -> bool:
     """A date standing on its own: at most a few words ("Agenda", "Video", "Cancelled") around it."""
     line_start = text.rfind("\n", 0, begin) + 1

@@ -7,7 +7,6 @@ reads what it needs from the `Page`. Everything is computed lazily and cached.
 from __future__ import annotations
 
 import html as htmllib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,9 +56,6 @@ _BOILERPLATE_XPATH = ".//*[@class or @id or @role or self::nav or self::footer o
 _MAIN_HINT = re.compile(r"(?:^|[\s_-])(?:content|main|entry|post|article|event|veranstaltung|termin|detail)", re.I)
 _INVISIBLE = re.compile("[\u00ad\ufeff\u200b\u200c\u200d\u2060]")
 _ANY_SPACE = re.compile(r"[\s\ue000]+")  # \ue000: a block boundary written by Page.prepare
-_LINE_SPACE = re.compile(r"[^\S\n]+")
-_BREAKS = re.compile(r" ?\n[ \n]*")
-_NEWLINES = re.compile(r"\s*\n\s*")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||–|—|-|::|»|·|•|/)\s+")
 _GENERIC_TITLES = frozenset(
     {
@@ -114,8 +110,8 @@ def clean_multiline(text: str) -> str:
     """Whitespace collapsed within lines; empty lines dropped; entities decoded."""
     if "&" in text:
         text = htmllib.unescape(text)
-    text = _LINE_SPACE.sub(" ", _INVISIBLE.sub("", text).replace("\\n", "\n"))
-    return _BREAKS.sub("\n", text).strip(" \n")
+    text = _INVISIBLE.sub("", text).replace("\\n", "\n")
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
 
 
 def block_text(element: etree._Element, *, skip_boilerplate: bool = False, keep_soft: bool = False) -> str:
@@ -531,7 +527,8 @@ class Page:
         Outside Germany, Austria and Switzerland there is no gazetteer; a town the page writes in
         an address is known to be a town when it reappears in a venue ("Chicago City Hall").
         """
-        return frozenset(match.group(1) for match in _US_ADDRESS_TOWN.finditer(self.full_text))
+        self.prepare()
+        return frozenset(match.group(1) for match in _US_ADDRESS_TOWN.finditer(self._texts["full"]))
 
     @cached_property
     def address_town_pattern(self) -> re.Pattern[str] | None:
@@ -616,7 +613,3 @@ def _overlap(a: set[str], b: set[str]) -> float:
         return 0.0
     return len(a & b) / min(len(a), len(b))
 
-
-def dumps_compact(value: object) -> str:
-    """A short JSON rendering for log messages."""
-    return json.dumps(value, ensure_ascii=False, default=str)[:200]
