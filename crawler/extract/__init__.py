@@ -21,9 +21,10 @@ from datetime import datetime
 
 from crawler.extract.heuristics import LISTING_HEADLINE, has_date_labels, is_article, single_event
 from crawler.extract.ical import extract_ics, find_ics_links
-from crawler.extract.listing import listing_events, prose_events, schedule_events, section_events
+from crawler.extract.listing import listing_events
 from crawler.extract.markup import markup_events
 from crawler.extract.page import Page
+from crawler.extract.sections import prose_events, schedule_events, section_events
 from crawler.extract.selectors import selector_events
 from kontext.records import Event
 from kontext.sources import Source

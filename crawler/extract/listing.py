@@ -1,8 +1,9 @@
-"""Rung 4 for pages with several events: tables, calendar grids, repeated cards, headed sections, prose.
+"""Rung 4 for calendars: tables, month grids and repeated cards, one event per row, cell or card.
 
 Each reader returns events with their own title, date, place and URL. Regions around the
 content (navigation, sidebars, footers) are left out, and only events that have not ended
-before the crawl date are kept: a teaser list of past news items is not a calendar.
+before the crawl date are kept: a teaser list of past news items is not a calendar. Events in
+running text (article sections, schedules, prose) are sections.py's.
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ from lxml import etree
 from crawler.extract.dating import (
     batch_spans,
     day_of,
-    is_upcoming,
     parse_text_when,
-    spans,
     strip_date_affix,
-    when_fields,
     with_time,
 )
-from crawler.extract.fields import is_deadline, is_online_place, labelled_fields, location_in, page_town, town_in
-from crawler.extract.heuristics import EVENT_NOUN, EVENT_VERBS, LISTING_HEADLINE, has_event_noun, is_article
+from crawler.extract.fields import is_deadline, labelled_fields, location_in, page_town, town_in
+from crawler.extract.items import DATEISH, is_bare, keep_upcoming, link_in, make_event
 from crawler.extract.page import (
     Page,
     block_text,
@@ -36,19 +34,11 @@ from crawler.extract.page import (
     is_boilerplate,
     text_content,
 )
-from crawler.extract.wording import detect_language, status_from_text, strip_status_prefix
-from kontext.records import Event, Organizer, Venue
-from kontext.vocabulary import Attendance, Extraction
+from kontext.records import Event, Venue
 from pipelines.dates import When
 
 log = logging.getLogger(__name__)
 
-_DATEISH = re.compile(
-    r"\d{1,2}\.\s?\d{1,2}\.(?:\d{2,4})?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
-    r"\b(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\.?\s+\d{1,2}\b|"
-    r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*",
-    re.I,
-)
 _TIME_TEXT = re.compile(
     r"\b(?:\d{1,2}[:.]\d{2}\s*(?:uhr|h|a\.?m\.?|p\.?m\.?)?|\d{1,2}\s*(?:uhr|a\.?m\.?|p\.?m\.?))(?!\w)", re.I
 )
@@ -100,49 +90,10 @@ def _cell_text(cell: etree._Element) -> str:
     return clean_text(text_content(cell))
 
 
-def _link_in(element: etree._Element, page: Page) -> str | None:
-    for link in element.iter("a"):
-        url = page.absolute(link.get("href"))
-        if url:
-            return url
-    return None
 
 
-def _keep(events: list[Event], page: Page) -> list[Event]:
-    today = page.now.date()
-    kept = []
-    for event in events:
-        last = (event.end or event.start)
-        if last is not None and last.astimezone(event.start.tzinfo).date() < today:
-            continue
-        kept.append(event)
-    return kept
 
 
-def _event(page: Page, title: str, when: When, *, url: str | None = None, location_text: str | None = None,
-           text: str = "", organizer: str | None = None, venue=None) -> Event | None:
-    title = strip_status_prefix(clean_text(title))
-    if len(title) < 3:
-        return None
-    fields = {
-        "title": title[:300],
-        "description": text[:2000] if text else "",
-        "url": url or page.url,
-        "source_urls": [page.url],
-        "extraction": Extraction.HEURISTICS,
-        "timezone": page.timezone,
-        "location_text": location_text,
-        "venue": venue,
-        "organizer": Organizer(name=organizer[:150]) if organizer and len(organizer) >= 2 else None,
-        "language": (detect_language(f"{title} {text[:400]}") if len(text) > 150 else None) or page.language,
-    }
-    fields.update(when_fields(when, page))
-    status = status_from_text(f"{title}\n{text[:400]}")
-    if status is not None:
-        fields["status"] = status
-    if is_online_place(location_text):
-        fields["attendance"] = Attendance.ONLINE
-    return Event(**{key: value for key, value in fields.items() if value is not None})
 
 
 # -- tables --------------------------------------------------------------------------------------------
@@ -233,10 +184,10 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
         url = None
         for role in ("title", "url"):
             if role in by_role:
-                url = _link_in(by_role[role], page)
+                url = link_in(by_role[role], page)
                 if url:
                     break
-        event = _event(page, title, when, url=url, location_text=place, organizer=texts.get("organizer"),
+        event = make_event(page, title, when, url=url, location_text=place, organizer=texts.get("organizer"),
                        text=" ".join(cell_texts))
         if event is not None:
             events.append(event)
@@ -250,7 +201,7 @@ def _infer_roles(rows: list[etree._Element], page: Page) -> dict[int, str]:
     for row in sample:
         for position, cell in enumerate(_cells(row)):
             text = _cell_text(cell)
-            if _DATEISH.search(text) and len(text) < 60:
+            if DATEISH.search(text) and len(text) < 60:
                 dated[position] += 1
             else:
                 lengths[position] += len(text)
@@ -345,7 +296,7 @@ def _grid(numbered: list[tuple[etree._Element, int]], month: date | None, page: 
             phrase = cell_date.isoformat() + (f" {time_match.group(0)}" if time_match else "")
             when = parse_text_when(phrase, page) or When(start=cell_date)
             place_text, venue = _item_place(entry, block_text(entry), page)
-            event = _event(page, title, when, url=url, text=entry_text, location_text=place_text, venue=venue)
+            event = make_event(page, title, when, url=url, text=entry_text, location_text=place_text, venue=venue)
             if event is not None:
                 events.append(event)
     return events
@@ -391,7 +342,7 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
     """The title of a listing item, its link, and its text as the item's lines show it."""
     for heading in item.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
         text = inline_text(heading)
-        if len(text) >= 3 and not _DATEISH.fullmatch(text) and not _NOT_TITLE.match(text):
+        if len(text) >= 3 and not DATEISH.fullmatch(text) and not _NOT_TITLE.match(text):
             link = next(heading.iter("a"), None)
             if link is None:
                 ancestor = heading.getparent()
@@ -401,7 +352,7 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
             if link is None:
                 link = next(item.iter("a"), None)
             url = page.absolute(link.get("href")) if link is not None else None
-            if _DATEISH.search(text):
+            if DATEISH.search(text):
                 stripped = strip_date_affix(text, page)  # "12.03.2025 | Buchführung": the date stays in the text
                 if stripped != text:
                     return stripped, url, stripped
@@ -409,12 +360,12 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
     for selector in (".//a", ".//strong | .//b"):
         for element in item.xpath(selector):
             text = inline_text(element)
-            if _DATEISH.match(text):
+            if DATEISH.match(text):
                 text = strip_date_affix(text, page)  # "14.03.2025 – Highlands Tasting"
-                if _DATEISH.match(text):
+                if DATEISH.match(text):
                     continue
             if len(text) >= 4 and not _NOT_TITLE.match(text) and not text.isdigit():
-                url = page.absolute(element.get("href")) if element.tag == "a" else _link_in(item, page)
+                url = page.absolute(element.get("href")) if element.tag == "a" else link_in(item, page)
                 return text, url, text
     return "", None, ""
 
@@ -491,14 +442,14 @@ def block_events(page: Page) -> list[Event]:
     for entry in readable:
         item, text, title, url, undated, when = entry
         found = found_by_item.get(id(entry), [])
-        if sum(_bare(undated, begin, end) for begin, end, _ in found) >= 3:
+        if sum(is_bare(undated, begin, end) for begin, end, _ in found) >= 3:
             continue  # a list of dates (agendas, minutes) rather than one event
         when = when or next((w for begin, end, w in found if not is_deadline(undated, begin, end)), None)
         if when is None:
             continue
         when = with_time(when, undated, page)
         place_text, venue = _item_place(item, text, page)
-        event = _event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
+        event = make_event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
         if event is not None:
             events.append(event)
     return events
@@ -507,7 +458,7 @@ def block_events(page: Page) -> list[Event]:
 def _date_line_when(text: str, page: Page) -> When | None:
     """The date of a card whose date stands on a line of its own ("December 1, 2023 11:00 AM"):
     the one dated line, read as a phrase. Cards with several dated lines go to the date finder."""
-    lines = [line for line in text.split("\n") if _DATEISH.search(line)]
+    lines = [line for line in text.split("\n") if DATEISH.search(line)]
     if len(lines) != 1 or len(lines[0]) > 60:
         return None
     when = parse_text_when(lines[0], page)
@@ -564,255 +515,16 @@ def _looks_like_item(element: etree._Element) -> bool:
     text = clean_text(" ".join(element.itertext()))
     if not 12 <= len(text) <= 2500:
         return False
-    if not (_DATEISH.search(text) or element.xpath(".//time[@datetime]")):
+    if not (DATEISH.search(text) or element.xpath(".//time[@datetime]")):
         return False
     return bool(element.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//a | .//strong | .//b"))
-
-
-# -- headed sections and prose ----------------------------------------------------------------------------
-
-
-def section_events(page: Page) -> list[Event]:
-    """Headings in an article, each followed by text that dates an event ("Veranstaltungstipps")."""
-    events: list[Event] = []
-    candidates: list[tuple[str, str]] = []
-    headline = page.headline_element
-    # Under a calendar's headline ("Seminare der Handwerkskammer") every dated section is an event.
-    calendar_page = bool(page.headline and LISTING_HEADLINE.search(page.headline) and not is_article(page))
-    for heading in page.main.xpath(".//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
-        if heading is headline or inside_boilerplate(heading, page.main):
-            continue
-        heading_text = inline_text(heading)
-        if len(heading_text) < 4 or len(heading_text) > 200 or LISTING_HEADLINE.search(heading_text):
-            continue
-        text = f"{heading_text}\n{_section_text(heading)}"  # the date may be in the heading
-        if not _DATEISH.search(text[:1200]):
-            continue
-        title = strip_date_affix(heading_text, page) if _DATEISH.search(heading_text) else heading_text
-        if not (calendar_page or has_event_noun(title) or EVENT_VERBS.search(text[:800])
-                or EVENT_NOUN.search(text[:400])):
-            continue
-        candidates.append((title, text[:800]))
-    dated = batch_spans([text for _, text in candidates], page)
-    for (title, text), found in zip(candidates, dated, strict=True):
-        if sum(_bare(text, begin, end) for begin, end, _ in found) >= 3:
-            continue  # a list of dates (a schedule, agendas, minutes), not one event's description
-        when = next(
-            (when for begin, end, when in found
-             if not is_deadline(text, begin, end) and is_upcoming(when, page, grace_days=0)),
-            None,
-        )
-        if when is None:
-            continue
-        when = with_time(when, text, page)
-        location_text, venue = _section_place(title, text, page)
-        event = _event(page, title, when, location_text=location_text, venue=venue, text=text)
-        if event is not None:
-            events.append(event)
-    return events
-
-
-def _section_text(heading: etree._Element, *, strong_headings: bool = False) -> str:
-    """The text after a heading up to the next heading (with `strong_headings`, bold-only lines count)."""
-    parts: list[str] = []
-    node = heading
-    while node is not None and not parts:
-        sibling = node.getnext()
-        while sibling is not None:
-            if isinstance(sibling.tag, str):
-                if re.fullmatch(r"h[1-6]", sibling.tag) or sibling.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
-                    break
-                if strong_headings and _heading_like(sibling):
-                    break
-                parts.append(block_text(sibling))
-                if sum(len(part) for part in parts) > 1500:
-                    break
-            sibling = sibling.getnext()
-        if parts:
-            break
-        node = node.getparent()
-        if node is None or node.tag in ("article", "main", "body"):
-            break
-    return "\n".join(part for part in parts if part)[:2000]
-
-
-def _section_place(title: str, text: str, page: Page):
-    venue = town_in(title, page)
-    if venue is not None:
-        return venue.city, venue
-    place_text, venue = location_in(text, page)
-    if venue is not None:
-        return place_text, venue
-    first_sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    venue = town_in(first_sentence[:300], page)
-    if venue is not None:
-        return venue.city, venue
-    return None, None
-
-
-_SCHEDULE_HEADING = re.compile(
-    r"\b(?:meetings?|sitzung(?:en|stermine)?|termine|schedule|sprechtage?|vollversammlung(?:en)?|board|"
-    r"hearings?|sessions?|agendas?|tagesordnungen?|versammlung(?:en)?|ausschuss\w*|stammtische?)\b",
-    re.I,
-)
-_SCHEDULE_NOISE = re.compile(
-    r"\b(?:\d{4}|schedule|termine|dates?|agendas?|minutes|materials|tagesordnungen?|protokolle?|"
-    r"and|und|&|der|die|das|the)\b|[,:;|]",
-    re.I,
-)
-_HELD = re.compile(
-    r"((?:[A-ZÄÖÜ][\w.#&'-]*\s+){0,5}[A-ZÄÖÜ][\w.#&'-]*)\s+(?:meetings?|sitzungen)\s+(?:are|is|will be|finden|werden)\b"
-)
-
-
-def _heading_like(element: etree._Element) -> bool:
-    if re.fullmatch(r"h[2-6]|dt", element.tag or ""):
-        return True
-    if element.tag in ("p", "div") and len(element) >= 1:
-        strong = element.xpath("./strong | ./b")
-        return bool(strong) and clean_text(" ".join(strong[0].itertext())) == clean_text(" ".join(element.itertext()))
-    return False
-
-
-def _schedule_title(heading: str, page: Page) -> str:
-    rest = " ".join(_SCHEDULE_NOISE.sub(" ", heading).split())
-    rest = re.sub(r"\b(Meeting|Sitzung|Hearing|Session)s\b", r"\1", rest)
-    rest = re.sub(r"\bSitzungen\b", "Sitzung", rest)
-    if len(rest.split()) >= 2 or (rest and not re.fullmatch(r"(?i)meeting|sitzung|hearing|session|board", rest)):
-        return rest
-    held = _HELD.search(page.main_text[:3000])
-    body = held.group(1).strip() if held else page.headline
-    body = re.sub(r"^(?:Unless otherwise announced|Die|Der|Das|The)\s+", "", body or "").strip()
-    return f"{body} {rest or 'Meeting'}".strip() if body else (rest or "")
-
-
-def schedule_events(page: Page) -> list[Event]:
-    """A body's meeting schedule: a heading ("2019 Board Meetings", "Sitzungstermine 2024") over bare dates."""
-    events: list[Event] = []
-    seen: set[date] = set()
-    for element in page.main.iter():
-        if not isinstance(element.tag, str) or not _heading_like(element) or inside_boilerplate(element, page.main):
-            continue
-        heading = inline_text(element)
-        if len(heading) > 120 or not _SCHEDULE_HEADING.search(heading):
-            continue
-        text = _section_text(element, strong_headings=True)
-        if len(_DATEISH.findall(text[:3000])) < 3:
-            continue
-        year = re.search(r"\b(20\d\d)\b", heading)
-        bare = [
-            item
-            for chunk, chunk_year in _year_chunks(text[:3000], int(year.group(1)) if year else None)
-            for item in _bare_dates(chunk, chunk_year, page)
-        ]
-        if len(bare) < 3:
-            continue
-        title = _schedule_title(heading, page)
-        if len(title) < 3:
-            continue
-        location_text, venue = location_in(page.main_text, page)
-        for _, _, when in bare:
-            day = day_of(when.start)
-            if day in seen or not is_upcoming(when, page, grace_days=0):
-                continue
-            seen.add(day)
-            event = _event(page, title, when, location_text=location_text, venue=venue)
-            if event is not None:
-                events.append(event)
-    return events
-
-
-def _year_chunks(text: str, year: int | None) -> list[tuple[str, int | None]]:
-    """A schedule cut at year lines ("2019 Agendas", "2018"), each part with its year."""
-    chunks: list[tuple[str, int | None]] = []
-    current: list[str] = []
-    for line in text.split("\n"):
-        match = re.match(r"^\s*(20\d\d)\b(?P<rest>.*)$", line)
-        if match and len(match.group("rest").split()) <= 3 and not _DATEISH.search(match.group("rest")):
-            if current:
-                chunks.append(("\n".join(current), year))
-            current, year = [], int(match.group(1))
-            continue
-        current.append(line)
-    if current:
-        chunks.append(("\n".join(current), year))
-    return chunks
-
-
-def _bare_dates(text: str, year: int | None, page: Page) -> list[tuple[int, int, When]]:
-    reference = page.reference_date
-    if year is not None:
-        reference = reference.replace(year=year, month=1, day=1)
-    return [item for item in spans(text, page, reference=reference, by_line=True) if _bare(text, item[0], item[1])]
-
-
-def _bare(text: str, begin: int, end: int) -> bool:
-    """A date standing on its own: at most a few words ("Agenda", "Video", "Cancelled") around it."""
-    line_start = text.rfind("\n", 0, begin) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end != -1 else len(text)]
-    rest = (line[: begin - line_start] + " " + line[end - line_start :]).split()
-    return len(rest) <= 4
-
-
-_ENGLISH_EVENT = re.compile(
-    r"\b(?:the|our|an?|this year's)\s+((?:[A-Z#][\w#.&-]*\s+|[a-z]+\s+){0,3}"
-    r"(?:meeting|conference|workshop|seminar|webinar|summit|festival|fair|hearing|session|forum|"
-    r"meetup|hackathon|expo|convention|gala|reception|open house|breakfast|luncheon))\b"
-)
-_QUOTED = re.compile(r"[„\"»“]([^„“”\"»«]{4,120})[“”\"«]")
-_COMPOUND_EVENT = re.compile(
-    r"\b((?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ]?[\wäöüß]*(?:seminar|webinar|workshop|werkstatt|tagung|konferenz|"
-    r"kongress|forum|messe|treffen|stammtisch|sprechtag|vortrag|lehrgang|schulung|kurs|training|hackathon))\b"
-)
-
-
-def prose_events(page: Page) -> list[Event]:
-    """Events named in running text: 'das Online-Seminar „Fit für Social Media“ am 4. und 5. März'."""
-    text = page.main_text
-    start = text.find(page.headline) if page.headline else 0
-    text = text[max(start, 0) :][:8000]
-    events: list[Event] = []
-    for begin, end, when in spans(text, page):
-        sentence_start = max(text.rfind(". ", 0, begin), text.rfind("\n", 0, begin)) + 1
-        stop = [position for position in (text.find(". ", end), text.find("\n", end)) if position != -1]
-        sentence = text[sentence_start : min(stop) if stop else len(text)]
-        if is_deadline(text, begin, end):
-            if events and events[-1].registration_deadline is None:
-                deadline = when_fields(when, page)["start"]
-                if events[-1].start is not None and deadline <= events[-1].start:
-                    events[-1] = events[-1].model_copy(update={"registration_deadline": deadline})
-            continue
-        if not is_upcoming(when, page, grace_days=0):
-            continue
-        title = _prose_title(sentence)
-        if not title or any(event.title == title for event in events):
-            continue
-        event = _event(page, title, when, text=sentence)
-        if event is not None:
-            events.append(event)
-    return events
-
-
-def _prose_title(sentence: str) -> str | None:
-    for match in _QUOTED.finditer(sentence):
-        around = sentence[max(0, match.start() - 60) : match.start()]
-        if EVENT_NOUN.search(around):
-            return match.group(1).strip()
-    match = _COMPOUND_EVENT.search(sentence)
-    if match and match.group(1)[:1].isupper():
-        return match.group(1)
-    match = _ENGLISH_EVENT.search(sentence)
-    if match and len(match.group(1).split()) >= 2:
-        return match.group(1)
-    return None
 
 
 def listing_events(page: Page) -> list[Event]:
     """The best listing reading of the page (tables, calendar grids, cards), upcoming events only."""
     best: list[Event] = []
     for reader in (table_events, grid_events, block_events):
-        found = _keep(reader(page), page)
+        found = keep_upcoming(reader(page), page)
         if len(found) > len(best):
             best = found
         if len(best) >= 3:
