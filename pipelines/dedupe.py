@@ -20,6 +20,7 @@ on one day are two courses).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ STOPWORDS = frozenset(
         "online",
     }
 )
+ROMAN = re.compile(r"[ivx]{1,5}")
 # The share of the shorter title's significant words the longer one must contain.
 SAME_TITLE = 0.75
 RANK = {
@@ -79,14 +81,26 @@ def match_key(event: Event) -> MatchKey | None:
 
 def significant_words(title: str) -> frozenset[str]:
     """The words of a normalised title that identify the event."""
-    return frozenset(word for word in title.split() if word not in STOPWORDS and (len(word) > 2 or word.isdigit()))
+    return frozenset(
+        word for word in title.split() if word not in STOPWORDS and (len(word) > 2 or _is_marker(word))
+    )
+
+
+def _is_marker(word: str) -> bool:
+    """Numbers and roman numerals tell parts of a series apart: "Teil III", "Kurs 2", "2027"."""
+    return word.isdigit() or bool(ROMAN.fullmatch(word))
 
 
 def title_similarity(first: str, second: str) -> float:
-    """Share of the shorter title's significant words found in the other title (0..1)."""
+    """Share of the shorter title's significant words found in the other title (0..1); 0 when both
+    carry numbers that differ ("Meisterkurs Teil III" is not "Meisterkurs Teil IV")."""
     a, b = significant_words(first), significant_words(second)
     if not a or not b:
         return 1.0 if first == second and first else 0.0
+    markers_a = {word for word in a if _is_marker(word)}
+    markers_b = {word for word in b if _is_marker(word)}
+    if markers_a and markers_b and markers_a != markers_b:
+        return 0.0
     shared = len(a & b)
     if shared < min(2, len(a), len(b)):
         return 0.0
