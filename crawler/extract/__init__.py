@@ -10,8 +10,8 @@ event records its rung in `extraction`:
 
 Every event carries `url` (its own, else the page's), `source_urls=[page]`, a title, plain-text
 description, start/end/all_day when the page states them (else `when_text` for the date stage),
-`location_text` and/or `venue`, status, language and time zone. Source defaults (organiser) are
-applied by the normalisation stage.
+`location_text` and/or `venue`, status, language and time zone; the organiser is the one the page
+names, else the source's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from crawler.extract.markup import markup_events
 from crawler.extract.page import Page
 from crawler.extract.sections import prose_events, schedule_events, section_events
 from crawler.extract.selectors import selector_events
-from kontext.records import Event
+from kontext.records import Event, Organizer
 from kontext.sources import Source
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,11 @@ def extract_events(html: str | bytes, url: str, now: datetime, *, source: Source
     if now.tzinfo is None:
         raise ValueError("extract_events needs a timezone-aware `now`")
     page = Page.parse(html, url, now, source)
-    return _ladder(page)
+    events = _ladder(page)
+    if source is not None:
+        default = Organizer(name=source.organizer.name, kind=source.organizer.kind, url=source.organizer.url)
+        events = [event if event.organizer else event.model_copy(update={"organizer": default}) for event in events]
+    return events
 
 
 def _ladder(page: Page) -> list[Event]:

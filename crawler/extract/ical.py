@@ -109,6 +109,9 @@ def extract_ics(
         is not None
     ]
     events.sort(key=lambda event: (event.start or now, event.title))
+    if source is not None:
+        default = Organizer(name=source.organizer.name, kind=source.organizer.kind, url=source.organizer.url)
+        events = [event if event.organizer else event.model_copy(update={"organizer": default}) for event in events]
     return events
 
 

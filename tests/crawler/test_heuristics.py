@@ -12,7 +12,8 @@ from datetime import datetime
 import pytest
 
 from crawler.extract import extract_events, is_event_page
-from kontext.vocabulary import Attendance, EventStatus, Extraction
+from kontext.sources import Source, SourceOrganizer
+from kontext.vocabulary import Attendance, EventStatus, Extraction, OrganizerKind
 from tests.crawler.conftest import berlin
 
 NOW = berlin(2025, 3, 1, 9, 0)
@@ -186,3 +187,15 @@ def test_headline_ending_in_a_year_above_the_date_line() -> None:
     assert event.all_day and event.start == berlin(2025, 3, 31) and event.end == berlin(2025, 4, 4)
     assert event.venue is not None and event.venue.city == "Hannover"
     assert event.location_text is not None and "30521 Hannover" in event.location_text
+
+
+def test_source_settings_apply() -> None:
+    """The source's organiser when the page names none, and its time zone for times without one."""
+    source = Source(name="hwk-wien", organizer=SourceOrganizer(name="Beispiel-Innung", kind=OrganizerKind.ASSOCIATION),
+                    start_urls=["https://innung.example/"], timezone="Europe/Vienna", country="AT")
+    html = """<html lang="de"><body><main><h1>Innungsversammlung</h1>
+    <p>Datum: 8. April 2025, 17:00 Uhr</p><p>Ort: Innungshaus, Hauptstraße 1, 1010 Wien</p></main></body></html>"""
+    (event,) = extract_events(html, "https://innung.example/termine/versammlung", NOW, source=source)
+    assert event.organizer is not None and event.organizer.name == "Beispiel-Innung"
+    assert event.organizer.kind is OrganizerKind.ASSOCIATION
+    assert event.timezone == "Europe/Vienna" and event.start.utcoffset().total_seconds() == 7200
