@@ -44,12 +44,11 @@ class MailUnavailable(UserError):
 
 
 class MessageRefused(Exception):
-    """The server permanently refused one message; `recipient` says whether it was the address."""
+    """The server permanently refused one message (a 5xx reply to the address or the content)."""
 
-    def __init__(self, reply: str, *, recipient: bool) -> None:
+    def __init__(self, reply: str) -> None:
         super().__init__(reply)
         self.reply = reply
-        self.recipient = recipient
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class SmtpMailer:
                 code, text = next(iter(error.recipients.values()))
                 last = _reply(code, text)
                 if code >= 500:
-                    raise MessageRefused(last, recipient=True) from None
+                    raise MessageRefused(last) from None
             except smtplib.SMTPConnectError as error:
                 last = f"connection refused: {_reply(error.smtp_code, error.smtp_error)}"
                 self._drop()
@@ -215,7 +214,7 @@ class SmtpMailer:
                 # Sender or data refused, or an unexpected reply; smtplib has reset the transaction.
                 last = _reply(error.smtp_code, error.smtp_error)
                 if error.smtp_code >= 500:
-                    raise MessageRefused(last, recipient=False) from None
+                    raise MessageRefused(last) from None
                 self._drop()  # a 421 closes the connection; start clean either way
             except OSError as error:
                 # Dropped connections, refused connections and timeouts; a fresh connection may work.
@@ -224,7 +223,7 @@ class SmtpMailer:
             else:
                 if refused:
                     code, text = next(iter(refused.values()))
-                    raise MessageRefused(_reply(code, text), recipient=True)
+                    raise MessageRefused(_reply(code, text))
                 return attempt
             if attempt < self.attempts:
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))

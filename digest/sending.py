@@ -7,6 +7,9 @@ period skips what was sent and re-sends a pending digest unchanged, with the sam
 The one window left — the server accepted, the process died before the log was written — can
 repeat that single mail; its Message-ID is the same, so mail systems that deduplicate will.
 
+Selecting and rendering (this thread) and delivering (one thread per SMTP connection) overlap,
+so waiting for Meilisearch, the store or the mail server does not add up.
+
 A temporary SMTP failure that outlasts the mailer's retries stops the run (`report.stopped`): the
 rest stays unsent and the next run finishes it. A message the server refuses (5xx) is counted and
 left pending, so later runs of the period try it again, up to `MAX_ATTEMPTS` refusals; several
@@ -19,10 +22,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import queue
 import secrets
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 REFUSALS_IN_A_ROW = 5
+# Rendered digests waiting for a delivery thread; bounds memory, keeps the senders busy.
+QUEUE_SIZE = 64
 
 
 class DigestRunning(UserError):
@@ -101,16 +109,105 @@ def run_lock(home: Path) -> Iterator[None]:
 def _selection_for(selector: Selector, subscriber: Subscriber, record: SendRecord | None) -> Selection:
     if record is None:
         return selector.select(subscriber)
-    # A digest logged but not sent: the same events again, as of the same cut-off.
+    # A digest logged but not sent: the same events again, as of the same cut-off, same total.
     since, _ = selector.window(subscriber)
-    return selector.build(subscriber, record.event_ids, len(record.event_ids), since, record.cutoff)
+    rebuilt = selector.build(subscriber, record.event_ids, record.total, since, record.cutoff)
+    return rebuilt
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    subscriber_id: int
+    message: EmailMessage
+
+
+class _Delivery:
+    """The sending side of a run: threads, one per mailer (connection), take rendered digests from a
+    queue, hand them to the server and log them as sent. Waiting for the server overlaps with the
+    selection and rendering of the next digests; a stop (outage, a server refusing everything)
+    leaves the queued digests pending for the next run."""
+
+    def __init__(
+        self, subscribers: Subscribers, period: str, now: datetime, dry_run: bool, report: RunReport
+    ) -> None:
+        self.subscribers = subscribers
+        self.period = period
+        self.now = now
+        self.dry_run = dry_run
+        self.report = report
+        self.queue: queue.Queue[_Outgoing | None] = queue.Queue(maxsize=QUEUE_SIZE)
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.refusals_in_a_row = 0
+        self.failure: BaseException | None = None
+
+    def stop(self, reason: str) -> None:
+        with self.lock:
+            if self.report.stopped is None:
+                self.report.stopped = reason
+        self.stopped.set()
+
+    def put(self, outgoing: _Outgoing) -> bool:
+        """Queue a digest; False once the run has been stopped."""
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(outgoing, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work(self, mailer: Mailer) -> None:
+        try:
+            while (outgoing := self.queue.get()) is not None:
+                if not self.stopped.is_set():
+                    self._deliver(mailer, outgoing)
+        except BaseException as error:  # reported by the run, after the other threads finished
+            self.failure = error
+            self.stopped.set()
+            while self.queue.get() is not None:  # keep the producer from blocking
+                pass
+
+    def _deliver(self, mailer: Mailer, outgoing: _Outgoing) -> None:
+        subscriber_id = outgoing.subscriber_id
+        try:
+            attempts = mailer.send(outgoing.message)
+        except MessageRefused as refusal:
+            log.warning("digest for subscriber %d refused: %s", subscriber_id, refusal.reply)
+            if not self.dry_run:
+                self.subscribers.note_failure(
+                    subscriber_id, self.period, refusal.reply, counts=True, give_up=MAX_ATTEMPTS
+                )
+            with self.lock:
+                self.report.refused += 1
+                self.refusals_in_a_row += 1
+                in_a_row = self.refusals_in_a_row
+            if in_a_row >= REFUSALS_IN_A_ROW:
+                self.stop(
+                    f"the SMTP server refused {in_a_row} digests in a row ({refusal.reply}); "
+                    "rerun `kontext digest send` when it accepts mail again"
+                )
+            return
+        except MailUnavailable as error:
+            if not self.dry_run:
+                self.subscribers.note_failure(
+                    subscriber_id, self.period, str(error), counts=False, give_up=MAX_ATTEMPTS
+                )
+            self.stop(str(error))
+            return
+        if not self.dry_run:
+            self.subscribers.finish_send(subscriber_id, self.period, attempts, self.now)
+        with self.lock:
+            self.refusals_in_a_row = 0
+            self.report.sent += 1
+            self.report.attempts += attempts
 
 
 def send_digests(
     settings: Settings,
     store: Store,
     index: SearchIndex,
-    mailer: Mailer,
+    mailers: Mailer | Sequence[Mailer],
     now: datetime,
     *,
     dry_run: bool = False,
@@ -118,11 +215,13 @@ def send_digests(
 ) -> RunReport:
     """Send this period's digest to every confirmed subscriber who has not had it yet.
 
-    With `dry_run` the mailer (a DirectoryMailer) gets the messages and nothing is logged, so a
-    dry run never stops a real one from sending. When the server stays unreachable the run stops
-    early with `report.stopped` saying why; what was sent up to then is logged.
+    Each mailer is one delivery thread (one SMTP connection). With `dry_run` the mailer (a
+    DirectoryMailer) gets the messages and nothing is logged, so a dry run never stops a real one
+    from sending. When the server stays unreachable the run stops early with `report.stopped`
+    saying why; what was sent up to then is logged, the rest is sent by the next run.
     """
     now = now.astimezone(UTC)
+    mailers = [mailers] if not isinstance(mailers, Sequence) else list(mailers)
     subscribers = Subscribers(store)
     context = mail_context(settings)
     period = digest_period(now, settings.timezone)
@@ -130,13 +229,21 @@ def send_digests(
     selector = Selector(index, store, now, settings.timezone)
     log_entries = subscribers.sends(period)
     total = subscribers.count_confirmed()
-    refusals_in_a_row = 0
     if not settings.base_url.startswith("https://") and not dry_run:
         log.warning(
             "KONTEXT_BASE_URL %s is not https: one-click unsubscribe needs an https link", settings.base_url
         )
+    delivery = _Delivery(subscribers, period, now, dry_run, report)
+    threads = [
+        threading.Thread(target=delivery.work, args=(mailer,), name=f"digest-delivery-{number}", daemon=True)
+        for number, mailer in enumerate(mailers, start=1)
+    ]
+    for thread in threads:
+        thread.start()
     try:
         for position, subscriber in enumerate(subscribers.iter_confirmed(), start=1):
+            if delivery.stopped.is_set():
+                break
             report.subscribers += 1
             if progress:
                 progress(position, total)
@@ -145,7 +252,8 @@ def send_digests(
                 report.already_sent += 1
                 continue
             if record is not None and record.status is SendStatus.FAILED:
-                report.refused += 1
+                with delivery.lock:  # the delivery threads count refusals too
+                    report.refused += 1
                 continue
             selection = _selection_for(selector, subscriber, record)
             if selection.empty:
@@ -161,13 +269,6 @@ def send_digests(
                     now,
                     total=selection.total,
                 )
-            if record is not None:
-                selection = Selection(
-                    selection.items,
-                    max(record.total, len(selection.items)),
-                    selection.since,
-                    selection.cutoff,
-                )
             message = render_digest(
                 subscriber,
                 selection,
@@ -176,36 +277,15 @@ def send_digests(
                 now=now,
                 message_id=record.message_id if record else message_id(context, period, subscriber),
             )
-            try:
-                attempts = mailer.send(message)
-            except MessageRefused as refusal:
-                report.refused += 1
-                refusals_in_a_row += 1
-                log.warning("digest for subscriber %d refused: %s", subscriber.id, refusal.reply)
-                if not dry_run:
-                    subscribers.note_failure(
-                        subscriber.id, period, refusal.reply, counts=True, give_up=MAX_ATTEMPTS
-                    )
-                if refusals_in_a_row >= REFUSALS_IN_A_ROW:
-                    raise MailUnavailable(
-                        f"the SMTP server refused {refusals_in_a_row} digests in a row ({refusal.reply}); "
-                        "stopped — rerun `kontext digest send` when it accepts mail again"
-                    ) from None
-                continue
-            except MailUnavailable as error:
-                if not dry_run:
-                    subscribers.note_failure(
-                        subscriber.id, period, str(error), counts=False, give_up=MAX_ATTEMPTS
-                    )
-                raise
-            refusals_in_a_row = 0
-            report.attempts += attempts
-            if not dry_run:
-                subscribers.finish_send(subscriber.id, period, attempts, now)
-            report.sent += 1
-    except MailUnavailable as error:
-        report.stopped = str(error)
+            if not delivery.put(_Outgoing(subscriber.id, message)):
+                break
     finally:
+        for _ in threads:
+            delivery.queue.put(None)
+        for thread in threads:
+            thread.join()
         report.queries = selector.queries
         log.info("digest %s: %s", period, report.as_dict())
+    if delivery.failure is not None:
+        raise delivery.failure
     return report

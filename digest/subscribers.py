@@ -30,7 +30,9 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -194,7 +196,10 @@ def check_language(language: str) -> str:
 
 
 class Subscribers:
-    """The subscriber list and the send log in the store; every method is one transaction."""
+    """The subscriber list and the send log in the store; every method is one transaction.
+
+    Every moment is converted to UTC before it is written: SQLite keeps the wall time without its
+    zone, and everything read back is taken as UTC."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -226,6 +231,7 @@ class Subscribers:
         confirmed: bool = False,
     ) -> tuple[Subscriber, bool]:
         """Add a subscriber (staff); (subscriber, created). An existing address is updated in place."""
+        now = now.astimezone(UTC)
         address = normalise_email(email)
         check_language(language)
         with self._session() as session, session.begin():
@@ -253,6 +259,7 @@ class Subscribers:
         ``"already"`` (a confirmed subscriber; tell them how to manage it, change nothing — the
         request may not come from them). A pending or unsubscribed address gets the new search.
         """
+        now = now.astimezone(UTC)
         address = normalise_email(email)
         check_language(language)
         with self._session() as session, session.begin():
@@ -270,6 +277,7 @@ class Subscribers:
             return _subscriber(row), "confirm"
 
     def mark_confirmation_sent(self, subscriber_id: int, now: datetime) -> None:
+        now = now.astimezone(UTC)
         with self._session() as session, session.begin():
             row = session.get(SubscriberRow, subscriber_id)
             if row is not None:
@@ -282,6 +290,7 @@ class Subscribers:
 
     def confirm(self, subscriber_id: int, now: datetime) -> Subscriber | None:
         """Pending -> confirmed; a confirmed subscriber stays as is; None for anyone else."""
+        now = now.astimezone(UTC)
         with self._session() as session, session.begin():
             row = session.get(SubscriberRow, subscriber_id)
             if row is None or row.status == Status.UNSUBSCRIBED.value:
@@ -293,6 +302,7 @@ class Subscribers:
     def update_preferences(
         self, subscriber_id: int, search: dict[str, Any], language: str, now: datetime
     ) -> Subscriber | None:
+        now = now.astimezone(UTC)
         check_language(language)
         with self._session() as session, session.begin():
             row = session.get(SubscriberRow, subscriber_id)
@@ -303,6 +313,7 @@ class Subscribers:
 
     def unsubscribe(self, subscriber_id: int, now: datetime) -> Subscriber | None:
         """Stop all digests for this subscriber (idempotent: mail clients may POST twice)."""
+        now = now.astimezone(UTC)
         with self._session() as session, session.begin():
             row = session.get(SubscriberRow, subscriber_id)
             if row is None:
@@ -313,6 +324,7 @@ class Subscribers:
 
     def resubscribe(self, subscriber_id: int, now: datetime) -> Subscriber | None:
         """Undo an unsubscribe from the manage page (the link proves the address, as confirming does)."""
+        now = now.astimezone(UTC)
         with self._session() as session, session.begin():
             row = session.get(SubscriberRow, subscriber_id)
             if row is None:
@@ -371,6 +383,7 @@ class Subscribers:
 
     def add_many(self, subscribers: Sequence[tuple[str, dict[str, Any], str]], now: datetime) -> int:
         """Bulk-add confirmed subscribers (email, search, language) in one transaction (imports, benches)."""
+        now = now.astimezone(UTC)
         rows = [
             SubscriberRow(
                 email=normalise_email(email),
@@ -408,22 +421,22 @@ class Subscribers:
         total: int,
     ) -> SendRecord:
         """Record a digest about to go out; returns the existing record when there already is one."""
+        now = now.astimezone(UTC)
+        cutoff = cutoff.astimezone(UTC)
+        values = {
+            "subscriber_id": subscriber_id,
+            "period": period,
+            "status": SendStatus.PENDING.value,
+            "message_id": message_id,
+            "event_ids": event_ids,
+            "total": total,
+            "cutoff": cutoff,
+            "attempts": 0,
+            "created": now,
+        }
         try:
-            with self._session() as session, session.begin():
-                row = DigestSendRow(
-                    subscriber_id=subscriber_id,
-                    period=period,
-                    status=SendStatus.PENDING.value,
-                    message_id=message_id,
-                    event_ids=event_ids,
-                    total=total,
-                    cutoff=cutoff,
-                    attempts=0,
-                    created=now,
-                )
-                session.add(row)
-                session.flush()
-                return _record(row)
+            with self.store.engine.begin() as connection:
+                connection.execute(insert(DigestSendRow).values(**values))
         except IntegrityError:
             with self._session() as session:
                 existing = session.scalar(
@@ -432,25 +445,45 @@ class Subscribers:
                     )
                 )
                 return _record(existing)
+        return SendRecord(
+            subscriber_id=subscriber_id,
+            period=period,
+            status=SendStatus.PENDING,
+            message_id=message_id,
+            event_ids=list(event_ids),
+            total=total,
+            cutoff=cutoff,
+            attempts=0,
+        )
 
     def finish_send(self, subscriber_id: int, period: str, attempts: int, now: datetime) -> None:
-        """The server accepted the digest: mark it sent and move the subscriber's cut-off, together."""
-        with self._session() as session, session.begin():
-            row = session.scalar(
-                select(DigestSendRow).where(
-                    DigestSendRow.subscriber_id == subscriber_id, DigestSendRow.period == period
+        """The server accepted the digest: mark it sent and move the subscriber's cut-off, together.
+
+        Plain statements, no ORM round trip: this runs once per mail in a run of thousands."""
+        now = now.astimezone(UTC)
+        this_send = (DigestSendRow.subscriber_id == subscriber_id) & (DigestSendRow.period == period)
+        with self.store.engine.begin() as connection:
+            cutoff = connection.scalar(select(DigestSendRow.cutoff).where(this_send))
+            if cutoff is None:
+                return
+            connection.execute(
+                update(DigestSendRow)
+                .where(this_send)
+                .values(
+                    status=SendStatus.SENT.value,
+                    sent_at=now,
+                    error=None,
+                    attempts=DigestSendRow.attempts + attempts,
                 )
             )
-            if row is None:
-                return
-            row.status, row.sent_at, row.error = SendStatus.SENT.value, now, None
-            row.attempts += attempts
-            subscriber = session.get(SubscriberRow, subscriber_id)
-            if subscriber is not None:
-                previous = _utc(subscriber.last_digest_at)
-                cutoff = _utc(row.cutoff)
-                if previous is None or cutoff > previous:
-                    subscriber.last_digest_at = cutoff
+            connection.execute(
+                update(SubscriberRow)
+                .where(
+                    SubscriberRow.id == subscriber_id,
+                    (SubscriberRow.last_digest_at.is_(None)) | (SubscriberRow.last_digest_at < cutoff),
+                )
+                .values(last_digest_at=cutoff)
+            )
 
     def note_failure(
         self, subscriber_id: int, period: str, error: str, *, counts: bool, give_up: int

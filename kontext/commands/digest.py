@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import click
@@ -31,7 +32,14 @@ def digest() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each digest as DIR/<message-id>.eml instead of sending; logs nothing as sent.",
 )
-def send(now_text: str | None, dry_run: Path | None) -> None:
+@click.option(
+    "--connections",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 8),
+    help="SMTP connections used in parallel.",
+)
+def send(now_text: str | None, dry_run: Path | None, connections: int) -> None:
     """Send this period's digest (the ISO week of --now) to every confirmed subscriber who has not
     had it yet. Rerunning the same week sends only what is missing."""
     config = settings()
@@ -40,12 +48,18 @@ def send(now_text: str | None, dry_run: Path | None) -> None:
         raise UserError(
             "SMTP_URL is not set: set it (e.g. smtp+starttls://user:pass@host:587) or use --dry-run DIR"
         )
-    mailer = DirectoryMailer(dry_run) if dry_run else SmtpMailer(parse_smtp_url(config.smtp_url or ""))
+    if dry_run:
+        mailers: list[DirectoryMailer | SmtpMailer] = [DirectoryMailer(dry_run)]
+    else:
+        smtp = parse_smtp_url(config.smtp_url or "")
+        mailers = [SmtpMailer(smtp) for _ in range(connections)]
     store = Store.from_settings(config)
     console = Console(stderr=True)
     try:
-        with run_lock(config.home), meili_session(config) as meili:
-            index = SearchIndex(meili, config.events_index)
+        with ExitStack() as stack:
+            stack.enter_context(run_lock(config.home))
+            meili = stack.enter_context(meili_session(config))
+            index = stack.enter_context(closing(SearchIndex(meili, config.events_index)))
             # Events stored but not yet indexed would be missed now and never counted as new again.
             synced = sync_index(store, index)
             if synced.remaining:
@@ -64,10 +78,11 @@ def send(now_text: str | None, dry_run: Path | None) -> None:
                     progress.update(task, completed=done, total=total)
 
                 report = send_digests(
-                    config, store, index, mailer, now, dry_run=dry_run is not None, progress=advance
+                    config, store, index, mailers, now, dry_run=dry_run is not None, progress=advance
                 )
     finally:
-        mailer.close()
+        for mailer in mailers:
+            mailer.close()
         store.close()
     verb = f"wrote {report.sent} to {dry_run}" if dry_run else f"sent {report.sent}"
     click.echo(

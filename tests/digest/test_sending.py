@@ -44,10 +44,12 @@ def run(settings: Settings, meili: Meili, now, *, mailer=None, dry_run: bool = F
     store = Store.from_settings(settings)
     index = SearchIndex(meili, settings.events_index)
     mailer = mailer or SmtpMailer(parse_smtp_url(settings.smtp_url), attempts=2, sleep=lambda _: None)
+    mailers = mailer if isinstance(mailer, list) else [mailer]
     try:
-        return send_digests(settings, store, index, mailer, now, dry_run=dry_run)
+        return send_digests(settings, store, index, mailers, now, dry_run=dry_run)
     finally:
-        mailer.close()
+        for each in mailers:
+            each.close()
         index.close()
         store.close()
 
@@ -116,8 +118,9 @@ def test_each_subscriber_gets_the_new_matching_events_once(settings: Settings, m
     assert event_ids(box.messages[-1]) == ["ev00030", "ev00031"]
 
 
+@pytest.mark.parametrize("connections", [1, 3])
 def test_smtp_failure_mid_run_then_rerun_delivers_every_mail_exactly_once(
-    settings: Settings, meili: Meili, inbox
+    settings: Settings, meili: Meili, inbox, connections: int
 ) -> None:
     _, box = inbox
     store_events(settings, meili, [make_event(1)], NOW - timedelta(days=1))
@@ -126,10 +129,16 @@ def test_smtp_failure_mid_run_then_rerun_delivers_every_mail_exactly_once(
         subscribe(settings, address, sector=["machinery"])
     box.accept = 5  # then "451 try again later" for everything
 
-    first = run(settings, meili, NOW)
+    def mailers() -> list[SmtpMailer]:
+        return [
+            SmtpMailer(parse_smtp_url(settings.smtp_url), attempts=2, sleep=lambda _: None)
+            for _ in range(connections)
+        ]
+
+    first = run(settings, meili, NOW, mailer=mailers())
     assert first.sent == 5 and first.stopped and "451" in first.stopped
     box.accept = None
-    second = run(settings, meili, NOW + timedelta(minutes=30))
+    second = run(settings, meili, NOW + timedelta(minutes=30), mailer=mailers())
     assert (second.sent, second.already_sent) == (7, 5)
     assert sorted(box.to()) == people
     assert len({str(message["Message-ID"]) for message in box.messages}) == 12

@@ -126,7 +126,7 @@ def test_dry_run_then_send_then_rerun(env: dict[str, str], inbox, tmp_path: Path
 def test_a_run_killed_mid_way_and_rerun_sends_every_mail_exactly_once(env: dict[str, str], inbox) -> None:
     port, box = inbox
     people = prepare(env, 8)
-    box.accept, box.stall = 3, threading.Event()  # the 4th message hangs until we pull the plug
+    box.accept, box.stall = 3, threading.Event()  # from the 4th on, messages hang until we pull the plug
     smtp = {**env, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
     command = [str(KONTEXT)] if KONTEXT.exists() else [sys.executable, "-m", "kontext.cli"]
     process = subprocess.Popen(
@@ -138,7 +138,7 @@ def test_a_run_killed_mid_way_and_rerun_sends_every_mail_exactly_once(env: dict[
         start_new_session=True,
     )
     try:
-        assert wait_for(lambda: box.attempts == 4, timeout=120), "the run never reached the 4th mail"
+        assert wait_for(lambda: box.attempts >= 4, timeout=120), "the run never reached the 4th mail"
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # a crash: no cleanup, no chance to log anything
         process.communicate(timeout=30)
