@@ -71,15 +71,15 @@ def heuristic_events(page: Page) -> list[Event]:
     """Rung 4: a listing, one event page, headed sections, or events named in prose."""
     page.prepare()
     listing = listing_events(page)
-    labels = has_date_labels(page)
-    if len(listing) >= 3 and not labels:
-        return listing  # a calendar; reading it as one event page would only cost time
     single, strong = None, False
-    if labels or not LISTING_HEADLINE.search(page.headline):
+    if has_date_labels(page) or not LISTING_HEADLINE.search(page.headline):
         # ("Veranstaltungstipps", "Neue Seminare": a headline in the plural never names one event)
         single, strong = single_event(page)
     if single is not None and (strong or len(listing) < 2):
-        return [single]
+        # An event's own page; cards of other events on it ("Das könnte Sie auch interessieren")
+        # are events of their own when they link to their own pages.
+        others = [event for event in listing if event.url not in (page.url, None) and event.title != single.title]
+        return [single, *others] if strong else [single]
     if len(listing) >= 2:
         return listing
     if single is not None:

@@ -190,6 +190,15 @@ def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
     for position, line in enumerate(lines):
         if tried < 3 and _POSTCODE_LINE.search(line):
             tried += 1
+            if len(line) > 80:
+                # An address inside a sentence ("… in der Stadthalle, 79098 Freiburg statt."): the
+                # clause before the postcode and the town after it, not the rest of the sentence.
+                match = _POSTCODE_IN_SENTENCE.search(line)
+                if match:
+                    place = parse_place(match.group(0), default_country=page.source.country if page.source else "DE")
+                    if place is not None and place.city:
+                        return match.group(0), place.to_venue()
+                continue
             start = position
             # Lines just before the address that name the venue ("Haus der Wirtschaft"), not dates or titles.
             while start > 0 and position - start < 2 and _venue_line(lines[start - 1]):
@@ -206,6 +215,11 @@ def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
     return None, None
 
 
+_POSTCODE_IN_SENTENCE = re.compile(
+    r"(?:\b(?:in der|im|in|auf der|auf dem|bei|am|an der)\s+[^,.;:\d]{1,40},\s*)?"
+    r"(?:(?:D|A|CH)-\s?)?\d{4,5}\s+[A-ZÄÖÜ][\wäöüß.-]*[\wäöüß]"
+    r"(?:\s+(?:a\.\s?d\.|am|an der|im|in|ob der|bei)\s+[A-ZÄÖÜ][\wäöüß-]+)?"
+)
 _DATE_LIKE = re.compile(r"\d{1,2}\.\s?\d{1,2}\.|\d{4}|\b\d{1,2}\.?\s+[A-ZÄÖÜ][a-zä]+\s+\d{4}")
 
 

@@ -217,6 +217,13 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
     window_start = max(0, headline_at - 400)
     window = text[window_start : headline_at + 2000]
     labelled = _labels_near_headline(page)
+    event_url = bool(_EVENT_URL.search(page.url.split("#")[0]))
+    event_title = has_event_noun(headline)
+    named_as_event = bool(
+        re.search(r"\b(?:veranstaltung|event|termin)\b", f"{page.html_title} {page.og_type}", re.I)
+    )
+    if labelled.first("date") is None and not (event_url or event_title or named_as_event):
+        return None, False  # a date alone ("Mo–Fr 8 bis 16 Uhr geöffnet") does not make an event page
     deadline_spans, deadline = deadline_positions(window, page)
     when = _labelled_when(labelled, page)
     from_labels = when is not None and is_upcoming(when, page, grace_days=0)
@@ -229,13 +236,8 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
         return None, False
 
     score = 0.0
-    event_url = bool(_EVENT_URL.search(page.url.split("#")[0]))
-    event_title = has_event_noun(headline)
-    named_as_event = bool(
-        re.search(r"\b(?:veranstaltung|event|termin)\b", f"{page.html_title} {page.og_type}", re.I)
-    )
     if not (from_labels or event_url or event_title or named_as_event):
-        return None, False  # a date alone ("Mo–Fr 8 bis 16 Uhr geöffnet") does not make an event page
+        return None, False
     if from_labels:
         score += 3
     if event_url:

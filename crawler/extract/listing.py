@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 
 from lxml import etree
 
@@ -448,11 +448,24 @@ def block_events(page: Page) -> list[Event]:
         if when is None:
             continue
         when = with_time(when, undated, page)
+        if _news_teaser(when, url, page):
+            continue
         place_text, venue = _item_place(item, text, page)
         event = make_event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
         if event is not None:
             events.append(event)
     return events
+
+
+_NEWS_URL = re.compile(r"/(?:news|nachrichten|presse\w*|aktuelles|aktuell|blog|artikel|article|meldung\w*|beitrag)s?/",
+                       re.I)
+
+
+def _news_teaser(when: When, url: str | None, page: Page) -> bool:
+    """A dated teaser of a news item (its publication day, today at the latest), not an event."""
+    if isinstance(when.start, datetime) or when.start > page.now.date():
+        return False
+    return bool(_NEWS_URL.search(url or "") or _NEWS_URL.search(page.url))
 
 
 def _date_line_when(text: str, page: Page) -> When | None:

@@ -224,3 +224,38 @@ def test_own_headings_that_carry_the_date() -> None:
         ("Nachfolge regeln", berlin(2025, 3, 26, 17, 0), berlin(2025, 3, 26, 19, 0)),
     ]
     assert events[0].venue is not None and events[0].venue.city == "München"
+
+
+OWN_EVENT_WITH_RELATED = """<html lang="de"><head><title>Unternehmertag Süd 2025 | Beispielkammer</title></head><body>
+<main><h1>Unternehmertag Süd 2025</h1>
+<p>Der Unternehmertag findet am 22. Mai 2025 von 10 bis 17 Uhr in der Stadthalle, 79098 Freiburg statt.</p>
+<p>Mit Vorträgen zu Fachkräften, Energie und Nachfolge. <a href="/anmeldung/ut25">Anmelden</a></p>
+<h2>Das könnte Sie auch interessieren</h2><div class="cards">
+<div class="card"><h3><a href="/veranstaltungen/export-sprechtag">Export-Sprechtag</a></h3>
+<p>05.06.2025, 9:00 Uhr</p></div>
+<div class="card"><h3><a href="/veranstaltungen/energietisch">Energietisch</a></h3><p>12.06.2025, 18:00 Uhr</p></div>
+<div class="card"><h3><a href="/veranstaltungen/nachfolgeforum">Nachfolgeforum</a></h3>
+<p>26.06.2025, 14:00 Uhr</p></div>
+</div></main></body></html>"""
+
+OWN_NEWS_OVERVIEW = """<html lang="de"><body><main><h1>Aktuelles</h1><div class="teasers">
+<div class="teaser"><h3><a href="/news/foerderprogramm">Neues Förderprogramm</a></h3><p>01.03.2025</p></div>
+<div class="teaser"><h3><a href="/news/kammerwahl">Ergebnis der Kammerwahl</a></h3><p>28.02.2025</p></div>
+<div class="teaser"><h3><a href="/news/ausbildung">Ausbildungszahlen steigen</a></h3><p>27.02.2025</p></div>
+</div></main></body></html>"""
+
+
+def test_own_event_page_with_related_events() -> None:
+    url = "https://kammer.example/veranstaltungen/unternehmertag-2025"
+    events = extract_events(OWN_EVENT_WITH_RELATED, url, berlin(2025, 3, 1))
+    assert [event.title for event in events] == ["Unternehmertag Süd 2025", "Export-Sprechtag", "Energietisch",
+                                                 "Nachfolgeforum"]
+    assert events[0].url == url and events[0].start == berlin(2025, 5, 22, 10, 0)
+    assert events[0].venue is not None and events[0].venue.city == "Freiburg im Breisgau"
+    assert events[0].location_text == "in der Stadthalle, 79098 Freiburg"
+    assert events[1].url == "https://kammer.example/veranstaltungen/export-sprechtag"
+    assert events[1].start == berlin(2025, 6, 5, 9, 0)
+
+
+def test_own_news_overview_is_not_a_calendar() -> None:
+    assert extract_events(OWN_NEWS_OVERVIEW, "https://kammer.example/aktuelles", berlin(2025, 3, 1)) == []
