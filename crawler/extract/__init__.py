@@ -19,7 +19,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from crawler.extract.heuristics import LISTING_HEADLINE, has_date_labels, is_article, single_event
+from crawler.extract.heuristics import (
+    LISTING_HEADLINE,
+    about_events,
+    has_date_labels,
+    is_article,
+    is_news,
+    single_event,
+)
 from crawler.extract.ical import extract_ics, find_ics_links
 from crawler.extract.listing import listing_events
 from crawler.extract.markup import markup_events
@@ -84,6 +91,8 @@ def heuristic_events(page: Page) -> list[Event]:
         return listing
     if single is not None:
         return [single]
+    if is_news(page) and not about_events(page):
+        return []  # news that mentions an event in passing ("… Jahreskongress am 4. Juni") is not a calendar
     found = schedule_events(page) + section_events(page)
     if len({event.title for event in found}) > 1:
         return found

@@ -19,6 +19,7 @@ from crawler.extract.page import Page, clean_text, inside_boilerplate, text_cont
 from crawler.extract.wording import (
     DEADLINE_AFTER,
     DEADLINE_CUE,
+    FREE_WORDING,
     PRICE_CUES,
     REGISTRATION_LINK,
     country_code,
@@ -68,7 +69,8 @@ class Labelled:
 
 
 def label_role(text: str) -> str | None:
-    return _LABEL_ROLE.get(clean_text(text).lower().rstrip(":").strip())
+    """The role of a label ("Ort:", "Wann?", "Teilnahmegebühr") or None."""
+    return _LABEL_ROLE.get(clean_text(text).lower().rstrip(":?").strip())
 
 
 def labelled_fields(lines: list[str], *, limit: int = 400) -> Labelled:
@@ -224,7 +226,8 @@ _DATE_LIKE = re.compile(r"\d{1,2}\.\s?\d{1,2}\.|\d{4}|\b\d{1,2}\.?\s+[A-ZÄÖÜ]
 
 
 def _venue_line(line: str) -> bool:
-    return len(line) <= 60 and len(line.split()) <= 8 and not _DATE_LIKE.search(line) and not line.endswith(":")
+    return (len(line) <= 60 and len(line.split()) <= 8 and not _DATE_LIKE.search(line)
+            and not line.endswith((":", "?")))
 
 
 def is_online_place(text: str | None) -> bool:
@@ -250,9 +253,8 @@ def price_in(labelled: Labelled, text: str) -> Price | None:
         price = parse_price(sentence)
         if price is not None:
             return price
-    if re.search(r"\b(?:kostenlos|kostenfrei|eintritt frei|free of charge)\b", text, re.I):
-        return parse_price(text)
-    return None
+    free = FREE_WORDING.search(text)
+    return parse_price(free.group(0)) if free else None
 
 
 def registration_link(page: Page, scope: etree._Element) -> str | None:

@@ -96,6 +96,23 @@ def has_event_noun(text: str) -> bool:
     return bool(EVENT_NOUN.search(_NOT_EVENT_WORDS.sub(" ", text)))
 
 
+def is_news(page: Page) -> bool:
+    """A news item, blog post or press release: article markup, a publication time, or a news address.
+
+    Stricter than `is_article`: many CMS mark every page og:type "article".
+    """
+    return (
+        bool(page.ld_types & _ARTICLE_TYPES)
+        or "article:published_time" in page.metas
+        or bool(_ARTICLE_URL.search(page.url))
+    )
+
+
+def about_events(page: Page) -> bool:
+    """The headline is about events ("Neue Online-Seminare", "Veranstaltungstipps", "Jahrestagung 2025")."""
+    return bool(page.headline) and (has_event_noun(page.headline) or bool(LISTING_HEADLINE.search(page.headline)))
+
+
 def is_article(page: Page) -> bool:
     """News, blog post, press release: by og:type, schema.org types or URL."""
     return (

@@ -421,6 +421,12 @@ def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None
             venue = page_town(line, page) if len(line) <= 120 else None
             if venue is not None:
                 return line, venue
+    for line in text.split("\n")[1:6]:
+        # A card's line that is only a town ("Leipzig"); the gazetteer decides whether it is one.
+        if 3 <= len(line) <= 40 and len(line.split()) <= 4 and not any(char.isdigit() for char in line):
+            venue = town_in(line, page)
+            if venue is not None and venue.city and venue.city.split()[0] in line:
+                return line, venue
     return None, None
 
 

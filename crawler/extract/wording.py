@@ -117,7 +117,7 @@ def country_code(value: str | None) -> str | None:
 
 _CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "$": "USD", "usd": "USD", "chf": "CHF",
                "fr.": "CHF", "£": "GBP", "gbp": "GBP"}
-_FREE = re.compile(
+FREE_WORDING = re.compile(
     r"\b(?:kostenlos|kostenfrei|gebührenfrei|unentgeltlich|eintritt\s+(?:ist\s+)?frei|freier\s+eintritt|"
     r"ohne\s+(?:teilnahme)?gebühr|free\s+(?:of\s+charge|admission|entry)|admission\s+(?:is\s+)?free|"
     r"no\s+charge|entry\s+is\s+free|^free$)\b",
@@ -140,7 +140,7 @@ def parse_price(text: str | None) -> Price | None:
     if not text:
         return None
     text = " ".join(text.split())
-    if _FREE.search(text):
+    if FREE_WORDING.search(text):
         return Price(free=True, amount=0.0, text=text[:120])
     for match in _AMOUNT.finditer(text):
         currency_mark = match.group("pre") or match.group("post")

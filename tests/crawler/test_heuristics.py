@@ -199,3 +199,25 @@ def test_source_settings_apply() -> None:
     assert event.organizer is not None and event.organizer.name == "Beispiel-Innung"
     assert event.organizer.kind is OrganizerKind.ASSOCIATION
     assert event.timezone == "Europe/Vienna" and event.start.utcoffset().total_seconds() == 7200
+
+
+def test_news_mentioning_an_event_in_passing_is_not_a_calendar() -> None:
+    html = """<html lang="de"><head><meta property="og:type" content="article">
+    <meta property="article:published_time" content="2024-10-30T10:00:00+01:00"></head><body><main><article>
+    <h1>Elektroindustrie: Auftragseingänge ziehen an</h1><p class="date">30.10.2024</p>
+    <p>Die Auftragseingänge lagen im September 2024 um 3,2 Prozent über dem Vorjahr. Die nächsten Zahlen
+    veröffentlicht der Verband am 28. November 2024.</p>
+    <p>Der Verbandskongress findet am 4. und 5. Juni 2025 in Berlin statt.</p></article></main></body></html>"""
+    assert extract_events(html, "https://verband.example/presse/auftragseingang", berlin(2024, 11, 1)) == []
+
+
+def test_english_labels_with_free_entry() -> None:
+    html = """<html lang="en"><head><title>Career Fair 2025 | together</title></head><body><div class="content">
+    <h1>together Career Fair 2025</h1><div><span>When:</span> Thursday, 13 March 2025, 10 am – 4 pm</div>
+    <div><span>Where:</span> ETH Zürich, Rämistrasse 101, 8092 Zürich</div>
+    <p>Meet over 100 employers. Free entry for students.</p><a href="/register">Register now</a></div></body></html>"""
+    (event,) = extract_events(html, "https://together.example/career-fair", berlin(2024, 11, 1))
+    assert event.start == berlin(2025, 3, 13, 10, 0) and event.end == berlin(2025, 3, 13, 16, 0)
+    assert event.venue is not None and (event.venue.city, event.venue.country) == ("Zürich", "CH")
+    assert event.price is not None and event.price.free
+    assert event.registration_url == "https://together.example/register" and event.language == "en"

@@ -259,3 +259,20 @@ def test_own_event_page_with_related_events() -> None:
 
 def test_own_news_overview_is_not_a_calendar() -> None:
     assert extract_events(OWN_NEWS_OVERVIEW, "https://kammer.example/aktuelles", berlin(2025, 3, 1)) == []
+
+
+def test_own_cards_whose_place_is_a_town_name() -> None:
+    html = """<html lang="de"><body><main><h1>Messekalender</h1>
+    <div class="teaser"><a href="/messen/pferd"><h3>PARTNER PFERD</h3></a><p>16.01.2025 - 19.01.2025</p>
+    <p>Leipzig</p></div>
+    <div class="teaser"><a href="/messen/garten"><h3>Haus-Garten-Freizeit</h3></a><p>08.02.2025 - 16.02.2025</p>
+    <p>Leipzig</p></div>
+    <div class="teaser"><a href="/messen/buch"><h3>Buchmesse</h3></a><p>27.03.2025 - 30.03.2025</p><p>Leipzig</p></div>
+    </main></body></html>"""
+    events = extract_events(html, "https://messe.example/kalender", berlin(2024, 11, 1))
+    assert [(event.title, event.start.date().isoformat(), event.end.date().isoformat()) for event in events] == [
+        ("PARTNER PFERD", "2025-01-16", "2025-01-19"),
+        ("Haus-Garten-Freizeit", "2025-02-08", "2025-02-16"),
+        ("Buchmesse", "2025-03-27", "2025-03-30"),
+    ]
+    assert all(event.all_day and event.venue is not None and event.venue.city == "Leipzig" for event in events)
