@@ -119,6 +119,12 @@ def town_in(text: str, page: Page) -> Venue | None:
     if not text:
         return None
     text = clean_text(text)
+    if text not in page.town_cache:  # listings repeat the same venue lines many times
+        page.town_cache[text] = _town_in(text, page)
+    return page.town_cache[text]
+
+
+def _town_in(text: str, page: Page) -> Venue | None:
     country = page.source.country if page.source else "DE"
     place = parse_place(text, default_country=country)
     if place is not None and place.city:

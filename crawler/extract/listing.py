@@ -13,6 +13,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import lru_cache
+from itertools import islice
 
 from lxml import etree
 
@@ -78,6 +80,13 @@ _DOCUMENT = re.compile(
 _INLINE_PLACE = re.compile(
     r"\b(?:location|veranstaltungsort|ort|where|venue|adresse|address|treffpunkt)\s*:\s*([^\n;]{3,120}?)(?:\.\s|\.?$|;|\n)",
     re.I,
+)
+_MAX_CARD_ELEMENTS = 150
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_PLACE_ELEMENTS = etree.XPath(
+    ".//*[contains(@class,'location') or contains(@class,'venue') or contains(@class,'ort') "
+    "or contains(@class,'place') or contains(@class,'address') or contains(@class,'adresse') "
+    "or contains(@class,'where') or @itemprop='location']"
 )
 _PREV_NEXT = re.compile(r"(?:prev|next|other-month|adjacent|outside|disabled|not-current)", re.I)
 
@@ -334,13 +343,18 @@ def _cell_entries(cell: etree._Element, page: Page) -> Iterator[tuple[etree._Ele
 
 
 def _signature(element: etree._Element) -> tuple[str, str]:
-    classes = " ".join(sorted(cls for cls in (element.get("class") or "").split() if not re.search(r"\d", cls)))
-    return element.tag, classes
+    return element.tag, _class_signature(element.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _class_signature(classes: str) -> str:
+    """Class names without the numbered ones ("post-123", "item-4") that differ between siblings."""
+    return " ".join(sorted(name for name in classes.split() if not any(char.isdigit() for char in name)))
 
 
 def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]:
     """The title of a listing item, its link, and its text as the item's lines show it."""
-    for heading in item.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
+    for heading in item.iter(*_HEADINGS):
         text = inline_text(heading)
         if len(text) >= 3 and not DATEISH.fullmatch(text) and not _NOT_TITLE.match(text):
             link = next(heading.iter("a"), None)
@@ -357,8 +371,8 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
                 if stripped != text:
                     return stripped, url, stripped
             return text, url, block_text(heading)
-    for selector in (".//a", ".//strong | .//b"):
-        for element in item.xpath(selector):
+    for tags in (("a",), ("strong", "b")):
+        for element in item.iter(*tags):
             text = inline_text(element)
             if DATEISH.match(text):
                 text = strip_date_affix(text, page)  # "14.03.2025 – Highlands Tasting"
@@ -371,7 +385,7 @@ def _item_title(item: etree._Element, page: Page) -> tuple[str, str | None, str]
 
 
 def _time_elements_when(item: etree._Element, page: Page) -> When | None:
-    times = item.xpath(".//time[@datetime]")
+    times = [time_element for time_element in item.iter("time") if time_element.get("datetime")]
     if not times:
         return None
     first = times[0].get("datetime", "")
@@ -399,11 +413,7 @@ def _time_elements_when(item: etree._Element, page: Page) -> When | None:
 def _item_place(item: etree._Element, text: str, page: Page) -> tuple[str | None, Venue | None]:
     """The venue of a listing item: an element marked as location, a labelled line, an address line,
     or a line naming a town the page knows from its own addresses."""
-    for element in item.xpath(
-        ".//*[contains(@class,'location') or contains(@class,'venue') or contains(@class,'ort') "
-        "or contains(@class,'place') or contains(@class,'address') or contains(@class,'adresse') "
-        "or contains(@class,'where') or @itemprop='location']"
-    ):
+    for element in _PLACE_ELEMENTS(item):
         value = clean_text(text_content(element))
         if 2 <= len(value) <= 200:
             return value, None
@@ -531,12 +541,15 @@ def _is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
 
 
 def _looks_like_item(element: etree._Element) -> bool:
-    text = clean_text(" ".join(element.itertext()))
+    """A card: a short block with a date and a title-like element (a heading, a link, bold text)."""
+    if next(islice(element.iter(), _MAX_CARD_ELEMENTS, None), None) is not None:
+        return False  # a whole region of the page, not one card; saves reading its text
+    text = clean_text(text_content(element))
     if not 12 <= len(text) <= 2500:
         return False
-    if not (DATEISH.search(text) or element.xpath(".//time[@datetime]")):
+    if not (DATEISH.search(text) or any(time.get("datetime") for time in element.iter("time"))):
         return False
-    return bool(element.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//a | .//strong | .//b"))
+    return next(element.iterdescendants(*_HEADINGS, "a", "strong", "b"), None) is not None
 
 
 def listing_events(page: Page) -> list[Event]:

@@ -65,7 +65,7 @@ def _section_text(heading: etree._Element, *, strong_headings: bool = False) -> 
         sibling = node.getnext()
         while sibling is not None:
             if isinstance(sibling.tag, str):
-                if re.fullmatch(r"h[1-6]", sibling.tag) or sibling.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+                if next(sibling.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None:
                     break
                 if strong_headings and _heading_like(sibling):
                     break
