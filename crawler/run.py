@@ -8,12 +8,14 @@ called about twice a second from the crawl's thread with a snapshot per source.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler.safety import source_domains
@@ -23,6 +25,7 @@ from crawler.spiders.families import spider_for
 from kontext.services import Meili
 from kontext.settings import Settings
 from kontext.sources import Source
+from kontext.store import Store
 from pipelines.scrapy_stages import error_count
 
 log = logging.getLogger(__name__)
@@ -128,14 +131,21 @@ def run_crawl(
     polite: bool = True,
     extra_settings: dict[str, Any] | None = None,
     refresh: bool = False,
+    scale_out: bool = False,
     progress: Callable[[dict[str, dict[str, Any]]], None] | None = None,
 ) -> list[SourceReport]:
     """Crawl the given (resolved) sources; store and index what they yield. Blocks until done.
 
     `refresh` re-extracts every page and bypasses the HTTP cache (after extractor or tagger
-    changes). Raises UserError before crawling when REDIS_URL is set but Redis cannot be reached.
+    changes). `scale_out` shares each source's crawl with other workers through REDIS_URL (only
+    `kontext crawl` does; checks and demos crawl alone); it raises UserError before crawling when
+    Redis cannot be reached.
     """
     now = now or datetime.now(UTC)
+    # Open the store once before crawling: a wrong DATABASE_URL is one clear line, not a crawl failure.
+    Store.from_settings(settings).close()
+    # scrapy-redis 0.9.1 still uses Scrapy APIs that warn; nothing the staff can act on.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     values = scrapy_settings(settings, polite=polite)
     values["KONTEXT_MEILI"] = meili
     values["LOG_INSTALL_ROOT_HANDLER"] = False
@@ -145,7 +155,7 @@ def run_crawl(
         values["HTTPCACHE_ENABLED"] = False
     values.update(extra_settings or {})
     shared: dict[str, SharedCrawl] = {}
-    if settings.redis_url:
+    if scale_out and settings.redis_url:
         shared = {source.name: SharedCrawl.join(settings.redis_url, source.name) for source in sources}
     # Scrapy configures its loggers for DEBUG (and logs its versions while doing so); follow the
     # level the command line chose instead.

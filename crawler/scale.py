@@ -114,6 +114,10 @@ class SharedCrawl:
         self.prefix = f"kontext:crawl:{source}"
         self.base = f"{self.prefix}:{generation}"
 
+    def __deepcopy__(self, memo: dict) -> SharedCrawl:
+        # Scrapy copies settings per crawler; this is a handle on shared state, not a value.
+        return self
+
     @classmethod
     def join(cls, url: str, source: str, worker: str | None = None) -> SharedCrawl:
         """Join the source's running generation, or start a new one when no worker is alive in it."""

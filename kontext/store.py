@@ -223,7 +223,13 @@ class Store:
         try:
             Base.metadata.create_all(self.engine)
         except OperationalError as error:
-            raise StoreError(f"cannot open the store at {url}: {error.orig}") from None
+            # Two workers opening a new store at once: the other one created the table first.
+            if "already exists" not in str(error.orig):
+                raise StoreError(f"cannot open the store at {url}: {error.orig}") from None
+            try:
+                Base.metadata.create_all(self.engine)
+            except OperationalError as again:
+                raise StoreError(f"cannot open the store at {url}: {again.orig}") from None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:

@@ -134,7 +134,12 @@ def crawl(
     if not sources:
         raise UserError("no enabled sources to crawl")
     now = parse_now(now_text, config.timezone) if now_text else None
-    options = {"extra_settings": {"DOWNLOAD_TIMEOUT": download_timeout}, "refresh": refresh, "now": now}
+    options = {
+        "extra_settings": {"DOWNLOAD_TIMEOUT": download_timeout},
+        "refresh": refresh,
+        "now": now,
+        "scale_out": True,
+    }
     live = None if as_json or not sys.stderr.isatty() else Live(console=Console(stderr=True), transient=True)
     if live is not None:
         live.start()
