@@ -231,8 +231,11 @@ def main() -> None:
                 )
             setup = time.perf_counter() - started
             distinct = len({repr(sorted(search.items())) for search in searches})
+            del events, searches  # the run reads everything from the store and the index
             print(f"setup: {args.events} events stored and indexed, {args.subscribers} subscribers "
                   f"({distinct} distinct searches) in {setup:.1f} s")  # fmt: skip
+            load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
+            print(f"machine: {psutil.cpu_count()} CPUs, load average {load} before the run")
 
             # As `kontext digest send` does by default: two SMTP connections.
             mailers = [SmtpMailer(parse_smtp_url(settings.smtp_url)) for _ in range(CONNECTIONS)]
