@@ -91,6 +91,7 @@ MAX_TEXT = 200
 MAX_TOTAL_HITS = 5000
 PERIOD = re.compile(r"^P(\d{1,3})([DWM])$", re.IGNORECASE)
 COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRUE = {"1", "true", "yes", "on", "ja"}
 FALSE = {"0", "false", "no", "off", "nein"}
 # Expand German compounds in the query into their parts (see search/compounds.py and
@@ -132,6 +133,11 @@ def _single(params: Mapping[str, Any], name: str) -> str | None:
     """The last non-empty value of a single-valued parameter (a comma is part of it: "52.5,13.4")."""
     values = [item.strip() for item in _raw(params, name) if item.strip()]
     return values[-1] if values else None
+
+
+def _clean(text: str) -> str:
+    """Typed text without control characters (never useful, and \x02/\x03 mark highlights)."""
+    return CONTROL.sub("", text).strip()
 
 
 def _parse_moment(name: str, value: str, tz: str, end_of_day: bool) -> datetime:
@@ -219,7 +225,7 @@ class SearchQuery:
         Raises QueryError naming the parameter for anything wrong; empty values count as absent.
         """
         vocabulary = load_vocabulary()
-        query = cls(text=(_single(params, "q") or "")[:MAX_TEXT], per_page=per_page)
+        query = cls(text=_clean(_single(params, "q") or "")[:MAX_TEXT], per_page=per_page)
         for name, attribute, kind in (
             ("sector", "sectors", "sectors"),
             ("topic", "topics", "topics"),
@@ -237,7 +243,7 @@ class SearchQuery:
                 raise QueryError("audience", value, f"expected one of {', '.join((*AUDIENCES, ALL))}")
         if audiences:
             query.audiences = [] if ALL in audiences else audiences
-        query.regions = [value[:100] for value in _values(params, "region")]
+        query.regions = [_clean(value)[:100] for value in _values(params, "region")]
         query.organizer = (_single(params, "organizer") or "")[:120] or None
         if (value := _single(params, "from")) is not None:
             query.date_from = _parse_moment("from", value, tz, end_of_day=False)

@@ -130,6 +130,7 @@ def test_wrong_parameters_name_themselves(params, param) -> None:
 def test_empty_values_count_as_absent_and_text_is_capped() -> None:
     query = parse({"q": "x" * 500, "near": "", "km": "", "to": "", "sector": ""})
     assert len(query.text) == 200
+    assert parse({"q": "Messe\x02 \x03Hannover\x00"}).text == "Messe Hannover"
     assert query.geo is None and query.km is None and query.date_to is None and query.sectors == []
 
 
