@@ -71,7 +71,6 @@ class Checked(BaseModel):
     evidence: str = Field(min_length=3)  # where it was seen (SOURCES.md row, stored page, code file)
     when: date | None = None  # the day of the check (not `on`: YAML reads that key as true)
     fetched: bool = False  # True only when the page was fetched live and looked at
-    fixture: str | None = None  # a saved page under tests/sources/fixtures/<name>/
 
     def summary(self) -> str:
         """One line for listings: "SEEN, not fetched live (evidence …)"."""
