@@ -185,7 +185,8 @@ def api_events(
         if not cards:
             return []
         return extract_events(f"<html><body>{cards}</body></html>", base_url, now, source=source)
-    assert spec.fields is not None  # the model requires fields for json items
+    if spec.fields is None:  # ApiSpec requires fields for json items; nothing to map without them
+        return []
     events = []
     for item in items:
         event = json_event(item, spec.fields, source=source, base_url=base_url)
@@ -278,11 +279,16 @@ class JsonApiSpider(SourceSpider):
             self._stat("pages/unchanged")
             yield PageSeen(url=key)
         else:
-            events = api_events(data, self.api, source=self.source, now=self.now, base_url=self.base_url)
-            for item in self._items(events):
-                item.page_url = key
-                yield item
-            yield PageDone(url=key, digest=digest)
+            try:
+                events = api_events(data, self.api, source=self.source, now=self.now, base_url=self.base_url)
+            except Exception as error:  # one odd answer must not stop the crawl; it is tried again next time
+                self._stat(f"errors/extract_{type(error).__name__}")
+                log.warning("cannot map %s: %s: %s", key, type(error).__name__, error)
+            else:
+                for item in self._items(events):
+                    item.page_url = key
+                    yield item
+                yield PageDone(url=key, digest=digest)
         following = next_position(position, len(items), total_of(data, self.api), self.api)
         if following is None:
             return
