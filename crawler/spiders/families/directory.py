@@ -8,6 +8,7 @@ own item pipeline: crawler.organisation_stages.OrganisationStore (store, crawl r
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,8 @@ from scrapy.http import Response, TextResponse
 from crawler.directory import CrawledOrganisation, extract_organisations
 from crawler.spiders.source import SourceSpider
 from kontext.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
 
 
 class DirectorySpider(SourceSpider):
@@ -50,9 +53,14 @@ class DirectorySpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self._stat("skipped/not_text")
             return
-        records = extract_organisations(
-            response.text, response.url, source=self.source, config_dir=self.config_dir
-        )
+        try:
+            records = extract_organisations(
+                response.text, response.url, source=self.source, config_dir=self.config_dir
+            )
+        except Exception as error:  # a broken page must not stop the crawl
+            self._stat(f"errors/extract_{type(error).__name__}")
+            log.warning("cannot read organisations on %s: %s: %s", response.url, type(error).__name__, error)
+            records = []
         self._stat("organisations/extracted", len(records))
         for record in records:
             yield CrawledOrganisation(organisation=record, page_url=response.url)
