@@ -81,7 +81,7 @@ def heuristic_events(page: Page) -> list[Event]:
     single, strong = None, False
     if has_date_labels(page) or not LISTING_HEADLINE.search(page.headline):
         # ("Veranstaltungstipps", "Neue Seminare": a headline in the plural never names one event)
-        single, strong = single_event(page)
+        single, strong = single_event(page, listing)
     if single is not None and (strong or len(listing) < 2):
         # An event's own page; cards of other events on it ("Das könnte Sie auch interessieren")
         # are events of their own when they link to their own pages.

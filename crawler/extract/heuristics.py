@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -57,9 +58,10 @@ _NOT_EVENT_WORDS = re.compile(
     re.I,
 )
 LISTING_HEADLINE = re.compile(
-    r"\b(?:veranstaltungen|veranstaltungstipps|\w*tipps|termine|terminvorschau|terminübersicht|events|"
-    r"seminare|webinare|workshops|kurse|vorschau|wochenende|kalender|highlights|übersicht|programm|"
-    r"meetings|calendar|things to do|upcoming)\b",
+    r"\b(?:\w*veranstaltungen|veranstaltungstipps|\w*tipps|\w*termine|terminvorschau|terminübersicht|\w*events|"
+    r"\w*seminare|\w*webinare|\w*workshops|\w*kurse|vorschau|wochenende|\w*kalender|highlights|übersicht|"
+    r"programm|\w*märkte|\w*feste|messen|\w*tagungen|\w*konferenzen|\w*kongresse|\w*führungen|\w*vorträge|"
+    r"\w*ausstellungen|\w*festivals|\w*konzerte|meetings|calendar|things to do|upcoming)\b",
     re.I,
 )
 REPORT = re.compile(
@@ -224,8 +226,12 @@ def has_date_labels(page: Page) -> bool:
     return labelled_fields(text[max(0, at - 400) : at + 2000].split("\n")).first("date") is not None
 
 
-def single_event(page: Page) -> tuple[Event | None, bool]:
-    """The page's one event, or None; and whether the page strongly reads as an event page."""
+def single_event(page: Page, listing: Sequence[Event] = ()) -> tuple[Event | None, bool]:
+    """The page's one event, or None; and whether the page strongly reads as an event page.
+
+    `listing` are the cards found on the page: a date read near the headline that belongs to one
+    of them is that card's date, not the page's (a calendar's headline is no event).
+    """
     headline = page.headline
     if not headline:
         return None, False
@@ -249,6 +255,10 @@ def single_event(page: Page) -> tuple[Event | None, bool]:
         when = None
         candidate = _choose_date(window, headline_at - window_start, page, deadline_spans)
         when = candidate.when if candidate else None
+        if candidate is not None and listing:
+            written = window[candidate.begin : candidate.end]
+            if any(written in event.description for event in listing):
+                return None, False
     if when is None:
         return None, False
 
