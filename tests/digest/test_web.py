@@ -5,6 +5,7 @@ forged tokens, staff preview."""
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import httpx
@@ -17,13 +18,33 @@ from kontext.services import Meili
 from kontext.settings import Settings, load_settings
 from kontext.store import Store
 from search.index import SearchIndex
-from search.query import SearchQuery
 from search.web.app import create_app
 from tests.digest.helpers import NOW, Inbox, LiveApp, free_port, make_event, smtp_server, store_events
 
 pytestmark = pytest.mark.meili
 XSS = "<script>alert(1)</script>"
 STAFF = {"KONTEXT_STAFF_USER": "staff", "KONTEXT_STAFF_PASSWORD": "correct horse battery"}
+
+
+class Forms(HTMLParser):
+    """The forms of a page: action -> [(name, value)] of its hidden inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._action: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "form":
+            self._action = values.get("action") or ""
+            self.forms[self._action] = []
+        elif tag == "input" and self._action is not None and values.get("type") == "hidden":
+            self.forms[self._action].append((values["name"], values.get("value") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._action = None
 
 
 @pytest.fixture
@@ -122,9 +143,11 @@ def test_double_opt_in_digest_links_and_one_click_unsubscribe(
     settings: Settings, meili: Meili, client: httpx.Client, inbox
 ) -> None:
     _, box = inbox
-    # What the search page's subscribe form holds: its search as URL parameters, plus the language.
-    shown = SearchQuery.from_params({"sector": "machinery", "sort": "date"})
-    fields = [*shown.to_params(page=False), ("lang", "de"), ("email", "Anna@Example.org")]
+    page = client.get("/", params={"sector": "machinery", "sort": "date", "lang": "de"})
+    forms = Forms()
+    forms.feed(page.text)
+    assert "/subscribe" in forms.forms, "the search page offers to get its search weekly"
+    fields = [*forms.forms["/subscribe"], ("email", "Anna@Example.org")]
     answer = post_form(client, "/subscribe", fields)
     assert answer.status_code == 200 and "Bitte bestätigen" in answer.text
     assert answer.headers["cache-control"] == "no-store"
