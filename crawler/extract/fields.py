@@ -119,9 +119,9 @@ def town_in(text: str, page: Page) -> Venue | None:
     if not text:
         return None
     text = clean_text(text)
-    if text not in page.town_cache:  # listings repeat the same venue lines many times
-        page.town_cache[text] = _town_in(text, page)
-    return page.town_cache[text]
+    if text not in page.memo:  # listings repeat the same venue lines many times
+        page.memo[text] = _town_in(text, page)
+    return page.memo[text]
 
 
 def _town_in(text: str, page: Page) -> Venue | None:

@@ -59,7 +59,7 @@ def make_event(page: Page, title: str, when: When, *, url: str | None = None, lo
         "timezone": page.timezone,
         "location_text": location_text,
         "venue": venue,
-        "organizer": Organizer(name=organizer[:150]) if organizer and len(organizer) >= 2 else None,
+        "organizer": _organizer(page, organizer) if organizer and len(organizer) >= 2 else None,
         "language": (detect_language(f"{title} {text[:400]}") if len(text) > 150 else None) or page.language,
     }
     fields.update(when_fields(when, page))
@@ -69,6 +69,14 @@ def make_event(page: Page, title: str, when: When, *, url: str | None = None, lo
     if is_online_place(location_text):
         fields["attendance"] = Attendance.ONLINE
     return Event(**{key: value for key, value in fields.items() if value is not None})
+
+
+def _organizer(page: Page, name: str) -> Organizer:
+    """One Organizer per name and page: a calendar repeats the same organiser on many rows."""
+    key = ("organizer", name[:150])
+    if key not in page.memo:
+        page.memo[key] = Organizer(name=name[:150])
+    return page.memo[key]
 
 
 def is_bare(text: str, begin: int, end: int) -> bool:

@@ -21,6 +21,7 @@ from lxml import etree
 from crawler.extract.dating import (
     batch_spans,
     day_of,
+    is_upcoming,
     parse_text_when,
     strip_date_affix,
     with_time,
@@ -463,9 +464,9 @@ def block_events(page: Page) -> list[Event]:
         when = when or next((w for begin, end, w in found if not is_deadline(undated, begin, end)), None)
         if when is None:
             continue
+        if not is_upcoming(when, page, grace_days=0) or _news_teaser(when, url, page):
+            continue  # past (an archive, news teasers): its place is not worth reading
         when = with_time(when, undated, page)
-        if _news_teaser(when, url, page):
-            continue
         place_text, venue = _item_place(item, text, page)
         event = make_event(page, title, when, url=url, location_text=place_text, venue=venue, text=text)
         if event is not None:

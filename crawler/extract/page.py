@@ -280,7 +280,7 @@ class Page:
     source: Source | None = None
     root: etree._Element = field(init=False)
     span_cache: dict = field(init=False, default_factory=dict)
-    town_cache: dict = field(init=False, default_factory=dict)
+    memo: dict = field(init=False, default_factory=dict)  # per-page lookups: towns of venue lines, organisers
     _texts: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
