@@ -177,13 +177,7 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
         title = texts.get("title", "")
         if not start or not title or not any(char.isdigit() for char in start):
             continue
-        phrase = start
-        if texts.get("time"):
-            phrase = f"{phrase} {texts['time']}"
-        end = texts.get("end", "")
-        if end and end != start and any(char.isdigit() for char in end):
-            phrase = f"{phrase} – {end}"
-        when = parse_text_when(phrase, page)
+        when = _columns_when(start, texts.get("time", ""), texts.get("end", ""), page)
         if when is None:
             continue
         place = ", ".join(part for part in (texts.get("venue"), texts.get("place")) if part) or None
@@ -202,6 +196,20 @@ def _table(table: etree._Element, rows: list[etree._Element], page: Page) -> lis
         if event is not None:
             events.append(event)
     return events
+
+
+def _columns_when(start: str, clock: str, end: str, page: Page) -> When | None:
+    """The date of a row with separate "Von", "Zeit" and "Bis" columns. The columns are read one by
+    one: a calendar repeats the same days in many rows, and each column's phrase is read once."""
+    when = parse_text_when(f"{start} {clock}" if clock else start, page)
+    if when is None or not end or end == start or not any(char.isdigit() for char in end):
+        return when
+    last = parse_text_when(end, page)
+    if last is None:
+        return parse_text_when(f"{start} {clock} – {end}" if clock else f"{start} – {end}", page)
+    if day_of(last.start) >= day_of(when.start):
+        return When(start=when.start, end=last.start)
+    return when
 
 
 def _infer_roles(rows: list[etree._Element], page: Page) -> dict[int, str]:
