@@ -1,5 +1,6 @@
 """The FastAPI application, composed of one router per resource: pages, events API, feeds,
-organisers (and the digest's subscription pages when digest/web.py is there).
+organisers, the organisation directory (and the digest's subscription pages when digest/web.py
+is there).
 
 Queries run server-side with the key Kontext holds; no key ever reaches the browser. Every
 response carries a Content-Security-Policy that allows only this site's own scripts and styles.
@@ -24,7 +25,7 @@ from kontext.services import Meili
 from kontext.settings import Settings
 from search.index import SearchError, SearchIndex, SearchUnavailable
 from search.query import QueryError
-from search.web import api, feeds, organisations, pages
+from search.web import api, directory, feeds, organisations, pages
 from search.web.context import HERE, WebContext, language
 from search.web.i18n import translate
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
     app.include_router(api.router())
     app.include_router(pages.router())
     app.include_router(organisations.router())
+    app.include_router(directory.router(settings, meili))
     digest = _digest_router(settings, meili)
     if digest is not None:
         app.include_router(digest)

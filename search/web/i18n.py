@@ -14,6 +14,7 @@ DEFAULT_LANGUAGE = "de"
 MESSAGES: dict[str, dict[str, str]] = {
     "de": {
         "tagline": "Veranstaltungen, bei denen der Mittelstand ist",
+        "directory": "Verbände & Kammern",
         "skip": "Zum Inhalt springen",
         "language": "Sprache",
         "search": "Suche",
@@ -127,6 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "tagline": "Events where the Mittelstand meets",
+        "directory": "Associations & chambers",
         "skip": "Skip to content",
         "language": "Language",
         "search": "Search",
