@@ -55,7 +55,6 @@ _HIDDEN_XPATH = ".//*[@hidden or @aria-hidden or @style]"
 _BOILERPLATE_XPATH = ".//*[@class or @id or @role or self::nav or self::footer or self::form or self::aside]"
 _MAIN_HINT = re.compile(r"(?:^|[\s_-])(?:content|main|entry|post|article|event|veranstaltung|termin|detail)", re.I)
 _INVISIBLE = re.compile("[\u00ad\ufeff\u200b\u200c\u200d\u2060]")
-_ANY_SPACE = re.compile(r"[\s\ue000]+")  # \ue000: a block boundary written by Page.prepare
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||–|—|-|::|»|·|•|/)\s+")
 _GENERIC_TITLES = frozenset(
     {
@@ -84,7 +83,9 @@ def clean_text(text: str | None) -> str:
         return ""
     if "&" in text:
         text = htmllib.unescape(text)
-    return _ANY_SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.replace(_BREAK, " ").split())
 
 
 def html_to_text(fragment: str | None) -> str:
