@@ -19,6 +19,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kontext.errors import UserError
@@ -34,6 +36,26 @@ UrlStatus = Literal["seen", "derived", "inferred", "root", "live"]
 
 class SourceError(UserError):
     """config/sources.yaml (or another sources file) is invalid."""
+
+
+_TRANSLATOR = HTMLTranslator()
+
+
+def selector_xpath(selector: str) -> str:
+    """The XPath of a configured selector (CSS, or XPath after ``xpath:``); ValueError when invalid."""
+    selector = selector.strip()
+    if selector.startswith("xpath:"):
+        xpath = selector[len("xpath:") :].strip()
+    else:
+        try:
+            xpath = _TRANSLATOR.css_to_xpath(selector)
+        except Exception as error:  # cssselect raises several unrelated types for bad input
+            raise ValueError(f"invalid CSS selector {selector!r}: {error}") from None
+    try:
+        etree.XPath(xpath)
+    except etree.XPathSyntaxError as error:
+        raise ValueError(f"invalid XPath {xpath!r}: {error}") from None
+    return xpath
 
 
 class SourceOrganizer(BaseModel):
@@ -238,6 +260,18 @@ class Source(BaseModel):
             except re.error as error:
                 raise ValueError(f"not a valid regular expression: {error}") from None
         return pattern
+
+    @field_validator("selectors")
+    @classmethod
+    def _selectors_compile(cls, selectors: Selectors | None) -> Selectors | None:
+        # A bad selector stops the load, not a crawl hours later.
+        for name, value in (selectors.model_dump() if selectors else {}).items():
+            if value:
+                try:
+                    selector_xpath(value)
+                except ValueError as error:
+                    raise ValueError(f"selector {name!r}: {error}") from None
+        return selectors
 
     @model_validator(mode="after")
     def _selectors_for_mode(self) -> Source:

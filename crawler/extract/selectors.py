@@ -11,17 +11,15 @@ from __future__ import annotations
 import logging
 
 from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
 
 from crawler.extract.dating import parse_text_when, when_fields
 from crawler.extract.page import Page, clean_text
 from crawler.extract.wording import status_from_text, strip_status_prefix
 from kontext.records import Event
-from kontext.sources import Selectors
+from kontext.sources import Selectors, selector_xpath
 from kontext.vocabulary import Extraction
 
 log = logging.getLogger(__name__)
-_translator = HTMLTranslator()
 
 
 class SelectorError(ValueError):
@@ -29,13 +27,10 @@ class SelectorError(ValueError):
 
 
 def _xpath(selector: str) -> str:
-    selector = selector.strip()
-    if selector.startswith("xpath:"):
-        return selector[len("xpath:"):].strip()
     try:
-        return _translator.css_to_xpath(selector)
-    except Exception as error:  # cssselect raises several unrelated types for bad input
-        raise SelectorError(f"invalid CSS selector {selector!r}: {error}") from None
+        return selector_xpath(selector)
+    except ValueError as error:
+        raise SelectorError(str(error)) from None
 
 
 def _texts(scope: Selector, selector: str | None) -> list[str]:

@@ -59,3 +59,9 @@ def test_the_sample_site_placeholder_needs_the_site(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["sources.yaml", "sample_sources.yaml"])
 def test_the_shipped_source_files_are_valid(name: str) -> None:
     assert load_sources(PROJECT_ROOT / "config" / name)
+
+
+def test_an_invalid_selector_stops_the_load(tmp_path: Path) -> None:
+    text = GOOD + "    mode: selectors\n    selectors: {item: li, title: h2, start: 'xpath://[['}\n"
+    with pytest.raises(SourceError, match=r"source 'ihk-test', field 'selectors'.*selector 'start'"):
+        load_sources(write(tmp_path, text))
