@@ -63,6 +63,7 @@ class Extraction(StrEnum):
     JSONLD = "jsonld"
     MICRODATA = "microdata"
     RDFA = "rdfa"
+    MICROFORMAT = "microformat"  # hCalendar (class="vevent"/"h-event")
     ICALENDAR = "icalendar"
     SELECTORS = "selectors"
     HEURISTICS = "heuristics"

@@ -46,6 +46,7 @@ RANK = {
     Extraction.JSONLD: 0,
     Extraction.MICRODATA: 1,
     Extraction.RDFA: 1,
+    Extraction.MICROFORMAT: 1,
     Extraction.ICALENDAR: 2,
     Extraction.SELECTORS: 3,
     Extraction.IMPORT: 3,

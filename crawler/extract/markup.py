@@ -83,8 +83,7 @@ def markup_events(page: Page, *, broken: list[int] | None = None) -> list[Event]
         sources.append((Extraction.RDFA, _event_nodes(rdfa_items), {}))
     hcalendar = read_hcalendar(page)
     if hcalendar:
-        # hCalendar has no value of its own in the vocabulary; it is class-based microdata.
-        sources.append((Extraction.MICRODATA, hcalendar, {}))
+        sources.append((Extraction.MICROFORMAT, hcalendar, {}))
     total = sum(len(nodes) for _, nodes, _ in sources)
     events: list[Event] = []
     by_key: dict[tuple[str, str, str], int] = {}
