@@ -17,6 +17,8 @@ keeps per page; the HTTP cache only saves the transfer.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,12 +48,23 @@ class RevalidatingPolicy(RFC2616Policy):
 
 
 class StoreCacheStorage:
-    """Scrapy HTTP cache storage in the Kontext store (any SQLAlchemy database)."""
+    """Scrapy HTTP cache storage in the Kontext store (any SQLAlchemy database).
+
+    Writes are batched (every `BATCH` responses or `FLUSH_SECONDS`, and when the spider closes):
+    an entry lost to a crash only means one unconditional request next time. A revalidated page
+    whose body and validators did not change is not written again.
+    """
+
+    BATCH = 50
+    FLUSH_SECONDS = 2.0
 
     def __init__(self, settings: BaseSettings) -> None:
         self.settings = settings.get("KONTEXT_SETTINGS")
         self.store: Store | None = None
         self.fingerprinter: Any = None
+        self.pending: dict[str, tuple[str, str, int, dict[str, list[str]], bytes]] = {}
+        self.retrieved: dict[str, tuple[str, bytes | None, bytes | None]] = {}
+        self.last_flush = time.monotonic()
 
     def open_spider(self, spider: Any) -> None:
         self.store = Store.from_settings(self.settings)
@@ -59,34 +72,57 @@ class StoreCacheStorage:
 
     def close_spider(self, spider: Any) -> None:
         if self.store is not None:
+            self._flush()
             self.store.close()
             self.store = None
 
     def _key(self, request: Request) -> str:
         return self.fingerprinter.fingerprint(request).hex()
 
+    @staticmethod
+    def _identity(response: Response) -> tuple[str, bytes | None, bytes | None]:
+        digest = hashlib.sha1(response.body, usedforsecurity=False).hexdigest()
+        return digest, response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
+
     def retrieve_response(self, spider: Any, request: Request) -> Response | None:
         if self.store is None:
             return None
-        cached = self.store.cached_response(self._key(request))
-        if cached is None:
-            return None
-        url, status, raw_headers, body, stored = cached
+        key = self._key(request)
+        waiting = self.pending.get(key)
+        if waiting is not None:
+            _, url, status, raw_headers, body = waiting
+            stored = datetime.now(UTC)
+        else:
+            cached = self.store.cached_response(key)
+            if cached is None:
+                return None
+            url, status, raw_headers, body, stored = cached
         request.meta["cache_timestamp"] = stored.timestamp()
-        headers = Headers({key: values for key, values in raw_headers.items()})
+        headers = Headers({name: values for name, values in raw_headers.items()})
         cls = responsetypes.from_args(headers=headers, url=url, body=body)
-        return cls(url=url, headers=headers, status=status, body=body)
+        response = cls(url=url, headers=headers, status=status, body=body)
+        self.retrieved[key] = self._identity(response)
+        return response
 
     def store_response(self, spider: Any, request: Request, response: Response) -> None:
         if self.store is None:
             return
+        key = self._key(request)
+        if self.retrieved.pop(key, None) == self._identity(response):
+            return  # revalidated, nothing changed
         headers = {
-            key.decode("latin-1"): [value.decode("latin-1") for value in values]
-            for key, values in response.headers.items()
+            name.decode("latin-1"): [value.decode("latin-1") for value in values]
+            for name, values in response.headers.items()
         }
-        self.store.cache_response(
-            self._key(request), response.url, response.status, headers, response.body, datetime.now(UTC)
-        )
+        self.pending[key] = (key, response.url, response.status, headers, response.body)
+        if len(self.pending) >= self.BATCH or time.monotonic() - self.last_flush > self.FLUSH_SECONDS:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if self.pending and self.store is not None:
+            self.store.cache_responses(self.pending.values(), datetime.now(UTC))
+            self.pending = {}
 
 
 class PageMemory:

@@ -1,17 +1,19 @@
 """Fetching one page outside a crawl (for `kontext extract` and `kontext sources probe`).
 
-Refuses loopback, link-local and private addresses unless allowed, limits size and redirects.
+Refuses loopback, link-local and private addresses unless allowed (the same rule as the crawler,
+crawler/safety.py: every address the host resolves to must be public, checked again after each
+redirect), limits size and redirects.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
+from crawler.safety import is_public
 from kontext.errors import UserError
 
 MAX_BYTES = 10_000_000
@@ -29,13 +31,9 @@ def is_public_host(host: str) -> bool:
     """True when every address the host resolves to is a public one."""
     try:
         infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):
         return False
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            return False
-    return True
+    return bool(infos) and all(is_public(info[4][0].split("%")[0]) for info in infos)
 
 
 def fetch_page(url: str, *, user_agent: str, allow_private: bool = False, timeout: float = 20.0) -> Page:
@@ -52,7 +50,7 @@ def fetch_page(url: str, *, user_agent: str, allow_private: bool = False, timeou
                     if response.is_redirect:
                         current = str(response.url.join(response.headers.get("location", "")))
                         continue
-                    body = b""
+                    body = bytearray()
                     for chunk in response.iter_bytes():
                         body += chunk
                         if len(body) > MAX_BYTES:
@@ -61,7 +59,7 @@ def fetch_page(url: str, *, user_agent: str, allow_private: bool = False, timeou
                         raise UserError(f"{current} answered HTTP {response.status_code}")
                     return Page(
                         url=str(response.url),
-                        body=body,
+                        body=bytes(body),
                         content_type=response.headers.get("content-type", "text/html").lower(),
                         status=response.status_code,
                     )

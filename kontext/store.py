@@ -515,15 +515,17 @@ class Store:
                 row.id: row
                 for row in session.scalars(select(EventSourceRow).where(EventSourceRow.id.in_(list(batch))))
             }
+            keys = {version_id: match_key(item) for version_id, (item, _) in batch.items()}
+            if any(key is None for key in keys.values()):
+                raise ValueError("an event without a start cannot be stored as a sighting")
+            candidates = self._candidates(session, {key.day for key in keys.values()}, source)  # type: ignore[union-attr]
             fresh: dict[str, str] = {}
             for version_id, (item, page_url) in batch.items():
-                key = match_key(item)
-                if key is None:
-                    raise ValueError(f"event {version_id} has no start; it cannot be stored as a sighting")
+                key = keys[version_id]
                 digest = content_hash(item)
                 row = known.get(version_id)
                 if row is None:
-                    target = self._matching_event(session, key, source)
+                    target = _best_match(key, candidates.get(key.day, []))
                     row = EventSourceRow(
                         id=version_id,
                         event_id=target or version_id,
@@ -534,6 +536,8 @@ class Store:
                     session.add(row)
                     fresh[version_id] = "merged" if target else "new"
                     changed = True
+                    if target:  # one event takes one announcement per source
+                        candidates[key.day] = [known for known in candidates[key.day] if known[0] != target]
                 else:
                     changed = digest != row.content_hash or row.state != "live"
                     counts.outcomes[version_id] = "updated" if changed else "unchanged"
@@ -545,7 +549,7 @@ class Store:
                 if changed:
                     _fill_version(row, item, key, digest)
                     counts.events.add(row.event_id)
-            outcomes = {event_id: self._rebuild_event(session, event_id, now) for event_id in counts.events}
+            outcomes = self._rebuild_events(session, counts.events, now)
             for version_id, outcome in fresh.items():
                 event_id = session.get(EventSourceRow, version_id).event_id
                 # A first version of an event stored before versions existed is an update, not new.
@@ -581,9 +585,7 @@ class Store:
                 counts.outcomes[row.id] = "updated" if revived else "unchanged"
                 if revived:
                     counts.events.add(row.event_id)
-            session.flush()
-            for event_id in counts.events:
-                self._rebuild_event(session, event_id, now)
+            self._rebuild_events(session, counts.events, now)
             untouched = {row.event_id for row in rows} - counts.events
             if untouched:
                 session.execute(update(EventRow).where(EventRow.id.in_(list(untouched))).values(last_seen=now))
@@ -661,10 +663,8 @@ class Store:
                     row.state = "removed"
                     counts.removed += 1
                     affected.add(row.event_id)
-            session.flush()
-            for event_id in affected:
-                if self._rebuild_event(session, event_id, now) == "removed":
-                    counts.events_removed += 1
+            outcomes = self._rebuild_events(session, affected, now)
+            counts.events_removed = sum(1 for outcome in outcomes.values() if outcome == "removed")
         return counts
 
     def unseen_pages(self, source: str, *, crawl: str, now: datetime, limit: int = 50) -> list[str]:
@@ -723,41 +723,65 @@ class Store:
                 for row in session.scalars(query)
             ]
 
-    def _matching_event(self, session: Session, key: MatchKey, source: str) -> str | None:
-        """The event of another source this announcement is the same as (best match), if any."""
-        query = select(EventSourceRow).where(
-            EventSourceRow.day == key.day, EventSourceRow.state != "removed", EventSourceRow.source != source
-        )
-        candidates = list(session.scalars(query))
-        if not candidates:
-            return None
-        taken = set(
-            session.scalars(
-                select(EventSourceRow.event_id).where(
-                    EventSourceRow.event_id.in_({row.event_id for row in candidates}), EventSourceRow.source == source
-                )
+    def _candidates(self, session: Session, days: set[str], source: str) -> dict[str, list[tuple[str, MatchKey]]]:
+        """Per day, the (event id, match key) of other sources' versions an announcement may join;
+        events that already have a version from `source` are left out."""
+        rows = list(
+            session.execute(
+                select(
+                    EventSourceRow.event_id,
+                    EventSourceRow.source,
+                    EventSourceRow.day,
+                    EventSourceRow.minute,
+                    EventSourceRow.city_key,
+                    EventSourceRow.title_key,
+                    EventSourceRow.url_key,
+                ).where(EventSourceRow.day.in_(list(days)), EventSourceRow.state != "removed")
             )
         )
-        best, best_score = None, 0.0
-        for row in candidates:
+        taken = {row.event_id for row in rows if row.source == source}
+        result: dict[str, list[tuple[str, MatchKey]]] = {}
+        for row in rows:
             if row.event_id in taken:
                 continue
-            known = MatchKey(day=row.day, minute=row.minute, city=row.city_key, title=row.title_key, url=row.url_key)
-            score = same_event(key, known)
-            if score > best_score:
-                best, best_score = row.event_id, score
-        return best
+            key = MatchKey(day=row.day, minute=row.minute, city=row.city_key, title=row.title_key, url=row.url_key)
+            result.setdefault(row.day, []).append((row.event_id, key))
+        return result
 
-    def _rebuild_event(self, session: Session, event_id: str, now: datetime) -> str:
+    def _rebuild_events(self, session: Session, event_ids: set[str], now: datetime) -> dict[str, str]:
+        """`_rebuild_event` for many events, with their rows and versions fetched in two queries."""
+        if not event_ids:
+            return {}
+        ids = list(event_ids)
+        rows = {row.id: row for row in session.scalars(select(EventRow).where(EventRow.id.in_(ids)))}
+        versions: dict[str, list[EventSourceRow]] = {event_id: [] for event_id in ids}
+        query = select(EventSourceRow).where(EventSourceRow.event_id.in_(ids))
+        for version in session.scalars(query.order_by(EventSourceRow.first_seen, EventSourceRow.id)):
+            versions[version.event_id].append(version)
+        return {
+            event_id: self._rebuild_event(session, event_id, now, versions=versions[event_id], row=rows.get(event_id))
+            for event_id in ids
+        }
+
+    def _rebuild_event(
+        self,
+        session: Session,
+        event_id: str,
+        now: datetime,
+        *,
+        versions: list[EventSourceRow] | None = None,
+        row: EventRow | None = None,
+    ) -> str:
         """Write the event from its versions; 'new', 'updated', 'unchanged' or 'removed'."""
-        versions = list(
-            session.scalars(
-                select(EventSourceRow)
-                .where(EventSourceRow.event_id == event_id)
-                .order_by(EventSourceRow.first_seen, EventSourceRow.id)
+        if versions is None:
+            versions = list(
+                session.scalars(
+                    select(EventSourceRow)
+                    .where(EventSourceRow.event_id == event_id)
+                    .order_by(EventSourceRow.first_seen, EventSourceRow.id)
+                )
             )
-        )
-        row = session.get(EventRow, event_id)
+            row = session.get(EventRow, event_id)
         present = [version for version in versions if version.state != "removed"]
         if not present:
             if row is None or row.removed:
@@ -812,18 +836,35 @@ class Store:
                 return None
             return row.url, row.status, row.headers, zlib.decompress(row.body), _utc(row.stored)
 
-    def cache_response(
-        self, fingerprint: str, url: str, status: int, headers: dict[str, list[str]], body: bytes, now: datetime
+    def cache_responses(
+        self, entries: Iterable[tuple[str, str, int, dict[str, list[str]], bytes]], now: datetime
     ) -> None:
-        packed = zlib.compress(body, 1)
+        """Store (fingerprint, url, status, headers, body) responses in one transaction."""
+        batch = {entry[0]: entry for entry in entries}
+        if not batch:
+            return
         with self.writing() as session:
-            row = session.get(HttpCacheRow, fingerprint)
-            if row is None:
-                row = HttpCacheRow(fingerprint=fingerprint, url=url, status=status, headers=headers, body=packed)
-                row.stored = now
-                session.add(row)
-            else:
-                row.url, row.status, row.headers, row.body, row.stored = url, status, headers, packed, now
+            query = select(HttpCacheRow).where(HttpCacheRow.fingerprint.in_(list(batch)))
+            rows = {row.fingerprint: row for row in session.scalars(query)}
+            for fingerprint, (_, url, status, headers, body) in batch.items():
+                packed = zlib.compress(body, 1)
+                row = rows.get(fingerprint)
+                if row is None:
+                    row = HttpCacheRow(fingerprint=fingerprint, url=url, status=status, headers=headers, body=packed)
+                    row.stored = now
+                    session.add(row)
+                else:
+                    row.url, row.status, row.headers, row.body, row.stored = url, status, headers, packed, now
+
+
+def _best_match(key: MatchKey, candidates: list[tuple[str, MatchKey]]) -> str | None:
+    """The event id of the candidate that is most surely the same event, if any is."""
+    best, best_score = None, 0.0
+    for event_id, known in candidates:
+        score = same_event(key, known)
+        if score > best_score:
+            best, best_score = event_id, score
+    return best
 
 
 def _fill_version(row: EventSourceRow, item: Event, key: MatchKey, digest: str) -> None:

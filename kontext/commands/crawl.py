@@ -42,9 +42,10 @@ def adhoc_source(url: str, allow_private: bool) -> Source:
     if not host or not url.startswith(("http://", "https://")):
         raise UserError(f"--start-url {url!r} is not an http(s) URL")
     name = "adhoc-" + "".join(char if char.isalnum() else "-" for char in host.lower()).strip("-")
-    return Source(
+    source = Source(
         name=name, organizer=SourceOrganizer(name=host), start_urls=[url], local=allow_private, max_pages=200
     )
+    return source.resolved()
 
 
 def _counts(values: dict[str, int]) -> str:

@@ -168,3 +168,14 @@ def test_dns_answers_for_undeclared_names_must_be_public() -> None:
         GuardedResolver._check("127.0.0.1", "rebinding.example")
     assert GuardedResolver._check("8.8.8.8", "dns.example") == "8.8.8.8"
 
+
+
+def test_fetching_one_page_follows_the_same_address_rule() -> None:
+    from kontext.errors import UserError
+    from kontext.fetch import fetch_page
+
+    with Site({"/a": html("<p>A</p>")}) as site:
+        with pytest.raises(UserError, match="private, loopback"):
+            fetch_page(f"http://localhost:{site.port}/a", user_agent="KontextBot/0.1")
+        page = fetch_page(f"http://localhost:{site.port}/a", user_agent="KontextBot/0.1", allow_private=True)
+    assert page.status == 200 and b"<p>A</p>" in page.body
