@@ -24,6 +24,9 @@ from kontext.services import meili_session
 from kontext.settings import Settings
 from kontext.sources import Source, SourceOrganizer, load_sources
 
+# Below this terminal width the report is printed per source instead of as one wide table.
+NARROW = 110
+
 
 def select_sources(config: Settings, names: tuple[str, ...], sources_file: str | None) -> list[Source]:
     path = Path(sources_file) if sources_file else config.config_dir / "sources.yaml"
@@ -52,43 +55,72 @@ def _counts(values: dict[str, int]) -> str:
     return ", ".join(f"{reason} {count}" for reason, count in sorted(values.items())) or "-"
 
 
+def _cells(report: SourceReport) -> dict[str, str]:
+    """The report figures of one source as the table shows them."""
+    pages = str(report.pages) + (f" ({report.pages_unchanged} unchanged)" if report.pages_unchanged else "")
+    gone = str(report.gone) + (f" (+{report.removed} removed)" if report.removed else "")
+    errors = str(report.errors) + (f" ({_counts(report.error_kinds)})" if report.error_kinds else "")
+    result = report.finish_reason + ("" if report.complete or not report.finish_reason else ", incomplete")
+    return {
+        "source": report.source,
+        "pages": pages,
+        "new": str(report.new),
+        "updated": str(report.updated),
+        "unchanged": str(report.unchanged),
+        "same as": str(report.merged),
+        "gone": gone,
+        "dropped": _counts(report.dropped),
+        "skipped": _counts(report.skipped),
+        "errors": errors,
+        "result": result,
+    }
+
+
 def report_table(reports: list[SourceReport]) -> Table:
     """The end-of-crawl table: one row per source."""
     table = Table(title="Crawl report")
     columns = ("source", "pages", "new", "updated", "unchanged", "same as", "gone", "dropped", "skipped", "errors")
     for column in (*columns, "result"):
-        table.add_column(column, justify="left" if column in {"source", "dropped", "skipped", "result"} else "right")
-    for report in reports:
-        pages = str(report.pages) + (f" ({report.pages_unchanged} unchanged)" if report.pages_unchanged else "")
-        gone = str(report.gone) + (f" (+{report.removed} removed)" if report.removed else "")
-        errors = str(report.errors) + (f" ({_counts(report.error_kinds)})" if report.error_kinds else "")
-        result = report.finish_reason + ("" if report.complete or not report.finish_reason else ", incomplete")
-        table.add_row(
-            report.source,
-            pages,
-            str(report.new),
-            str(report.updated),
-            str(report.unchanged),
-            str(report.merged),
-            gone,
-            _counts(report.dropped),
-            _counts(report.skipped),
-            errors,
-            result,
+        # Source names stay whole on narrow terminals; the other columns wrap instead.
+        table.add_column(
+            column,
+            justify="left" if column in {"source", "dropped", "skipped", "result"} else "right",
+            no_wrap=column == "source",
         )
+    for report in reports:
+        table.add_row(*_cells(report).values())
     return table
+
+
+def report_blocks(reports: list[SourceReport]) -> list[Table]:
+    """The same report for narrow terminals: one small two-column table per source."""
+    blocks = []
+    for report in reports:
+        cells = _cells(report)
+        block = Table(title=cells.pop("source"), show_header=False, title_justify="left")
+        block.add_column("figure", style="bold")
+        block.add_column("value")
+        for figure, value in cells.items():
+            block.add_row(figure, value)
+        blocks.append(block)
+    return blocks
 
 
 def print_report(reports: list[SourceReport]) -> None:
     # Piped output is not cut to 80 columns: the report is read in logs and mails too.
-    Console(width=None if sys.stdout.isatty() else 200).print(report_table(reports))
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    if console.width < NARROW:
+        for block in report_blocks(reports):
+            console.print(block)
+    else:
+        console.print(report_table(reports))
 
 
 def progress_table(snapshot: dict[str, dict[str, Any]]) -> Table:
     """The live table while a crawl runs."""
     table = Table(title="Crawling…", title_justify="left")
     for column in ("source", "pages", "events", "new", "skipped", "errors", ""):
-        table.add_column(column, justify="left" if column in {"source", ""} else "right")
+        table.add_column(column, justify="left" if column in {"source", ""} else "right", no_wrap=column == "source")
     for name, row in snapshot.items():
         table.add_row(
             name,

@@ -116,3 +116,13 @@ def test_mistakes_are_one_clear_line(kontext_env, tmp_path, args, message) -> No
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_narrow_terminals_get_the_report_per_source() -> None:
+    from kontext.commands.crawl import report_blocks
+
+    console = Console(width=60, record=True)
+    for block in report_blocks([SourceReport.from_stats("ihk-hannover", STATS)]):
+        console.print(block)
+    text = console.export_text()
+    assert "ihk-hannover" in text and "12 (9 unchanged)" in text and "no_date 3" in text
