@@ -26,7 +26,9 @@ def scrapy_settings(settings: Settings, *, polite: bool = True) -> dict[str, Any
         "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": True,
         "COOKIES_ENABLED": False,
+        # No consoles into a running crawl (Scrapy's telnet and remote-control servers).
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "DOWNLOAD_TIMEOUT": 30,
         "DNS_TIMEOUT": 20,
