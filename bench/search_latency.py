@@ -333,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     for way, samples in results.items():
         p50, p90, p99 = (percentile(samples, share) for share in (0.5, 0.9, 0.99))
         print(f"{way:<20} {p50:8.1f} {p90:8.1f} {p99:8.1f} {statistics.fmean(samples):8.1f}")
+    print("load average at the end: " + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
     api, base = results["api /api/events"], results["meilisearch raw"]
     ratio = percentile(api, 0.5) / percentile(base, 0.5)
     checks = [
