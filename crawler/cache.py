@@ -18,6 +18,7 @@ keeps per page; the HTTP cache only saves the transfer.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -29,8 +30,11 @@ from scrapy.http import Request, Response
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
+from sqlalchemy.exc import OperationalError
 
 from kontext.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class RevalidatingPolicy(RFC2616Policy):
@@ -72,7 +76,7 @@ class StoreCacheStorage:
 
     def close_spider(self, spider: Any) -> None:
         if self.store is not None:
-            self._flush()
+            self._flush(spider)
             self.store.close()
             self.store = None
 
@@ -93,7 +97,11 @@ class StoreCacheStorage:
             _, url, status, raw_headers, body = waiting
             stored = datetime.now(UTC)
         else:
-            cached = self.store.cached_response(key)
+            try:
+                cached = self.store.cached_response(key)
+            except OperationalError as error:  # a locked store: fetch without validators
+                self._trouble(spider, error)
+                return None
             if cached is None:
                 return None
             url, status, raw_headers, body, stored = cached
@@ -116,13 +124,23 @@ class StoreCacheStorage:
         }
         self.pending[key] = (key, response.url, response.status, headers, response.body)
         if len(self.pending) >= self.BATCH or time.monotonic() - self.last_flush > self.FLUSH_SECONDS:
-            self._flush()
+            self._flush(spider)
 
-    def _flush(self) -> None:
+    def _flush(self, spider: Any = None) -> None:
         self.last_flush = time.monotonic()
         if self.pending and self.store is not None:
-            self.store.cache_responses(self.pending.values(), datetime.now(UTC))
+            try:
+                self.store.cache_responses(self.pending.values(), datetime.now(UTC))
+            except OperationalError as error:  # the cache is a saving, not a record: drop the batch
+                self._trouble(spider, error)
             self.pending = {}
+
+    @staticmethod
+    def _trouble(spider: Any, error: OperationalError) -> None:
+        crawler = getattr(spider, "crawler", None)
+        if crawler is not None:
+            crawler.stats.inc_value("httpcache/store_unavailable")
+        log.warning("HTTP cache not used, the store is unavailable: %s", error.orig)
 
 
 class PageMemory:

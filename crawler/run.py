@@ -142,8 +142,13 @@ def run_crawl(
     Redis cannot be reached.
     """
     now = now or datetime.now(UTC)
-    # Open the store once before crawling: a wrong DATABASE_URL is one clear line, not a crawl failure.
-    Store.from_settings(settings).close()
+    # Open the store once before crawling: a wrong DATABASE_URL or a store locked by another writer
+    # is one clear line, not a failed crawl.
+    store = Store.from_settings(settings)
+    try:
+        store.check_writable()
+    finally:
+        store.close()
     # scrapy-redis 0.9.1 still uses Scrapy APIs that warn; nothing the staff can act on.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     values = scrapy_settings(settings, polite=polite)

@@ -491,6 +491,15 @@ class Store:
                 session.rollback()
                 raise
 
+    def check_writable(self) -> None:
+        """Take the write lock once (and give it back): a StoreError when another writer holds it
+        longer than the busy timeout, or the database refuses writes."""
+        try:
+            with self.writing():
+                pass
+        except OperationalError as error:
+            raise StoreError(f"cannot write to the store at {self.url}: {error.orig}; try again later") from None
+
     def record_sightings(
         self, sightings: Iterable[tuple[Event, str]], *, source: str, crawl: str, now: datetime | None = None
     ) -> SightingCounts:

@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from sqlalchemy.exc import OperationalError
 
 from crawler.items import CrawledEvent, PageDone, PageSeen
 from crawler.middlewares import connect as connect_outcomes
@@ -158,22 +159,31 @@ class StoreStage:
             stats.inc_value(f"kontext/events/{outcome}")
 
     def _flush(self) -> None:
+        """Write what is pending. A store that stays locked or unreachable (busy_timeout passed) is
+        a counted one-line warning; the batch stays pending for the next flush, and pages whose
+        events were not written are not remembered, so the next crawl extracts them again."""
         self.last_flush = time.monotonic()
         if self.store is None:
             return
         source, now = self.crawler.spider.source.name, self.crawler.spider.now
-        if self.pending:
-            self._count(self.store.record_sightings(self.pending, source=source, crawl=self.crawl, now=now).outcomes)
-            self.pending = []
-        if self.touched:
-            self._count(self.store.touch_pages(source, self.touched, crawl=self.crawl, now=now).outcomes)
-            self.touched = []
-        if self.pending_pages:
-            pages = {
-                url: (digest, sorted(self.page_events.pop(url, set()))) for url, digest in self.pending_pages.items()
-            }
-            self.store.save_pages(source, pages, now=now)
-            self.pending_pages = {}
+        try:
+            if self.pending:
+                counts = self.store.record_sightings(self.pending, source=source, crawl=self.crawl, now=now)
+                self._count(counts.outcomes)
+                self.pending = []
+            if self.touched:
+                self._count(self.store.touch_pages(source, self.touched, crawl=self.crawl, now=now).outcomes)
+                self.touched = []
+            if self.pending_pages:
+                pages = {
+                    url: (digest, sorted(self.page_events.pop(url, set())))
+                    for url, digest in self.pending_pages.items()
+                }
+                self.store.save_pages(source, pages, now=now)
+                self.pending_pages = {}
+        except OperationalError as error:
+            self.crawler.stats.inc_value("kontext/errors/store_unavailable")
+            log.warning("store not written (will retry): %s", error.orig)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()
@@ -203,6 +213,7 @@ class StoreStage:
             return
         stats = self.crawler.stats
         try:
+            self._flush()  # again, in case the store was locked at the last attempt
             complete = self._complete(reason)
             judge, failed, gone = True, self.failed_urls, self.gone_urls
             if self.shared is not None:
@@ -227,6 +238,9 @@ class StoreStage:
             plain = {key: value for key, value in stats.get_stats().items() if isinstance(value, int | float | str)}
             plain["finish_reason"] = str(reason)
             self.store.finish_crawl_run(self.run_id, outcome, plain, now=datetime.now(UTC))
+        except OperationalError as error:
+            stats.inc_value("kontext/errors/store_unavailable")
+            log.warning("crawl of %s not recorded, the store is unavailable: %s", spider.source.name, error.orig)
         finally:
             self.store.close()
             self.store = None
@@ -236,6 +250,8 @@ class StoreStage:
         stats = self.crawler.stats.get_stats()
         return (
             reason == "finished"
+            and not self.pending
+            and not self.touched
             and not self.listing_failed
             and not stats.get("kontext/skipped/page_limit")
             and not stats.get("kontext/skipped/robots_unreachable")

@@ -126,3 +126,22 @@ def test_narrow_terminals_get_the_report_per_source() -> None:
         console.print(block)
     text = console.export_text()
     assert "ihk-hannover" in text and "12 (9 unchanged)" in text and "no_date 3" in text
+
+
+@pytest.mark.slow
+def test_a_store_locked_by_another_writer_is_one_clear_line(kontext_env, tmp_path) -> None:
+    import sqlite3
+
+    store = Store.from_settings(load_settings(kontext_env))  # creates the database
+    store.close()
+    sources = write_sources(tmp_path / "s.yaml", [{"name": "da", "start_urls": ["http://127.0.0.1:9/x"]}])
+    other = sqlite3.connect(tmp_path / "home" / "kontext.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock longer than the 30 s busy timeout
+    try:
+        result = run_kontext(kontext_env, "crawl", "--sources-file", sources, "--no-index", timeout=120)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.returncode == 2
+    assert "cannot write to the store" in result.stderr and "locked" in result.stderr
+    assert "Traceback" not in result.stderr
