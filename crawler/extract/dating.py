@@ -42,26 +42,9 @@ def spans(
     if cached is None:
         # "|" ends a run in the date finder and keeps every character position where it was.
         scanned = text.replace("\n", "|") if by_line else text
-        cached = [_without_leading_year(text, found, reference, page.timezone)
-                  for found in find_dates(scanned, reference, page.timezone)]
+        cached = find_dates(scanned, reference, page.timezone)
         page.span_cache[key] = cached
     return cached
-
-
-_YEAR_LINE = re.compile(r"\d{4}[ \t]*\n")
-
-
-def _without_leading_year(
-    text: str, found: tuple[int, int, When], reference: datetime, tz: str
-) -> tuple[int, int, When]:
-    """A headline ending in a year ("HANNOVER MESSE 2025") above a date line is read by the finder as
-    a clock time ("2025\n31. März" -> 20:25); the phrase then starts on the next line."""
-    begin, end, _ = found
-    match = _YEAR_LINE.match(text, begin)
-    if match is None or match.end() >= end:
-        return found
-    again = parse_when(text[match.end() : end], reference, tz)
-    return (match.end(), end, again) if again is not None else found
 
 
 _SEPARATOR = "\n|\n"  # ends every date phrase: nothing is read across two texts

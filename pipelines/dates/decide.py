@@ -30,6 +30,14 @@ def disambiguate(items: list[Item]) -> list[Item]:
     return items
 
 
+def rejoin(items: list[Item]) -> list[Item]:
+    """Items of several lines read one by one, now joined: the checks and parts of the day that
+    reach across the lines ("Mittwoch" above "03.12.2025", "8:00 –" above "12:00 PM")."""
+    items = _merge_checks(items)
+    _apply_parts_of_day(items)
+    return items
+
+
 def _significant(items: list[Item], index: int | None, step: int, skip: frozenset = SOFT) -> int | None:
     """Index of the nearest item before (step -1) or after (step 1) whose kind is not in `skip`."""
     if index is None:

@@ -132,6 +132,9 @@ GLUE = frozenset({
     "beginn", "start", "einlass", "ende", "end", "from", "a", "beginning",
 })
 
+# Labels of the end of an event ("Beginn: 11:00 Ende: 18:00"): a range word when they follow a start.
+END_LABELS = frozenset({"ende", "end"})
+
 HALF_HOUR_WORDS = {"halb": -30, "viertel": -45, "dreiviertel": -15}
 PAST_WORDS = frozenset({"nach", "past", "after"})
 TO_WORDS = frozenset({"vor", "to", "before"})

@@ -14,13 +14,17 @@ from pipelines.dates.model import Clock, Day, Item, Period
 
 
 def iso(cur: Cursor, items: list[Item]) -> list[Item]:
-    """"2025-10-31", "2025-10-31T20:00:00+01:00"."""
+    """"2025-10-31", "2025-10-31T20:00:00+01:00", "2025-08-24 8:00 AM"."""
     token = cur.peek()
     v = token.value
     made = [Item("D", Day(v["y"], v["m"], v["d"]), token.start, token.end, {"strong": True})]
+    last = cur.i
     if "h" in v:
-        made.append(Item("T", Clock(v["h"], v["mi"], offset=v["offset"]), token.start, token.end))
-    cur.i += 1
+        found = Clock(v["h"], v["mi"], offset=v["offset"])
+        if v["offset"] is None:
+            found, last = clock_suffixes(cur, found, last)
+        made.append(Item("T", found, token.start, cur.tokens[last].end))
+    cur.i = last + 1
     return made
 
 

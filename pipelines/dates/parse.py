@@ -28,8 +28,8 @@ def clean(text: str) -> str:
 @lru_cache(maxsize=8192)
 def reading(text: str) -> Reading | None:
     """The grammar's reading of a phrase (independent of `now`, so it is cached)."""
-    low = normalise(clean(text))
-    return parse_tokens(correct_typos(scan(low, low)))
+    cleaned = clean(text)
+    return parse_tokens(correct_typos(scan(cleaned, normalise(cleaned))))
 
 
 def parse_when(text: str, now: datetime, tz: str = "Europe/Berlin", *, prefer_future: bool = True) -> When | None:

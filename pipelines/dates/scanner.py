@@ -3,7 +3,8 @@
 The scanner only recognises shapes ("31.10.2025", "31.10", "19:30", "3rd", "März"); it does not
 decide what an ambiguous shape means ("15.30" may be a day or a time, "2330" a year or a time).
 That is the grammar's job, which sees the neighbours. Offsets refer to the text given, so
-find_dates can report spans.
+find_dates can report spans. A token never reaches across a line break, and each token knows the
+line it is on: the grammar reads every line on its own before it joins lines that belong together.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Token:
     text: str
     value: object = None
     extra: dict = field(default_factory=dict)
+    line: int = 0  # the number of line breaks before the token in the scanned text
 
 
 def normalise(text: str) -> str:
@@ -79,15 +81,25 @@ def scan(text: str, normalised: str | None = None, begin: int = 0, end: int | No
     stop = len(low) if end is None else end
     tokens: list[Token] = []
     pos = begin
+    multiline = "\n" in text[begin:stop]
+    line, counted = 0, begin
     while True:
         match = _MASTER.search(low, pos, stop)
         if match is None:
             break
         start = match.start()
-        token = _build(match.lastgroup, match, low)
+        name = match.lastgroup
+        token = _build(name, match, low)
+        if multiline:
+            line += text.count("\n", counted, start)
+            counted = start
+            if token is not None and "\n" in text[start:token.end]:
+                token = None  # "2025\n31." is a number at the end of one line and a day on the next
         if token is None:
-            token = _retry(low, start, stop, _ORDER.index(match.lastgroup) + 1)
-        tokens.extend(_split_glued(token))
+            token = _retry(low, start, stop, _ORDER.index(name) + 1, text if multiline else None)
+        for piece in _split_glued(token):
+            piece.line = line
+            tokens.append(piece)
         pos = token.end
     return tokens
 
@@ -101,13 +113,14 @@ def _split_glued(token: Token) -> list[Token]:
     return [token]
 
 
-def _retry(low: str, start: int, stop: int, first: int) -> Token:
-    """The next shape that fits at `start` when the first one matched but made no sense (month 15)."""
+def _retry(low: str, start: int, stop: int, first: int, text: str | None = None) -> Token:
+    """The next shape that fits at `start` when the first one matched but made no sense (month 15)
+    or, when `text` is given, reached across one of its line breaks."""
     for name in _ORDER[first:]:
         match = _ALONE[name].match(low, start, stop)
         if match is not None:
             token = _build(name, match, low)
-            if token is not None:
+            if token is not None and (text is None or "\n" not in text[start:token.end]):
                 return token
     raise AssertionError("the num/word/punct shapes always match")  # pragma: no cover
 
@@ -226,7 +239,7 @@ def correct_typos(tokens: list[Token]) -> list[Token]:
             name = next((n for n in _FULL_NAMES if _one_edit_apart(token.text, n)), None)
             if name is not None:
                 fixed = _classify(token.start, token.end, name)
-                token = Token(fixed.kind, token.start, token.end, token.text, fixed.value, fixed.extra)
+                token = Token(fixed.kind, token.start, token.end, token.text, fixed.value, fixed.extra, token.line)
         corrected.append(token)
     return corrected
 

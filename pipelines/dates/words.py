@@ -312,13 +312,27 @@ def punctuation(cur: Cursor, items: list[Item]) -> list[Item]:
 
 
 def glue(cur: Cursor, items: list[Item]) -> list[Item]:
-    """"am", "den", "the", "in" ("in 2 Wochen" is read by in_some_time first)."""
+    """"am", "den", "the", "in" ("in 2 Wochen" is read by in_some_time first); "Ende:" after a start
+    joins it to its end, like "bis"."""
     made = in_some_time(cur, items)
     if made is not None:
         return made
     token = cur.peek()
+    if token.text in lx.END_LABELS and _ends_something(cur, items):
+        cur.i += 1
+        return [Item("R", token.text, token.start, token.end)]
     cur.i += 1
     return [Item("SEP", token.text, token.start, token.end, {"glue": True})]
+
+
+def _ends_something(cur: Cursor, items: list[Item]) -> bool:
+    """"Ende:" as a label, or "Ende" right after a day or a clock time ("11:00 Uhr, Ende 18:00");
+    not "Ende März", the end of a month."""
+    nxt = cur.peek(1)
+    if nxt is not None and nxt.kind == "punct" and nxt.text == ":":
+        return True
+    before = next((item for item in reversed(items) if item.kind not in ("SEP", "POD")), None)
+    return before is not None and before.kind in ("D", "T", "N", "N4", "DM")
 
 
 def other(cur: Cursor, items: list[Item]) -> list[Item]:

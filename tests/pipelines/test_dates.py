@@ -311,6 +311,65 @@ def test_find_dates_on_a_page_without_any_date_is_quick_and_empty(now: datetime)
     assert find_dates("Kontakt und Impressum " * 500, now) == []
 
 
+# Line breaks: each line is read on its own; lines are joined only where they complete each other
+
+
+def found_iso(text: str, now: datetime) -> list[tuple[str, dict]]:
+    return [(text[begin:end], when.iso()) for begin, end, when in find_dates(text, now)]
+
+
+def test_a_year_ending_the_line_above_is_no_clock_time(now: datetime) -> None:
+    assert found_iso("HANNOVER MESSE 2025\n31. März", datetime(2025, 1, 10, tzinfo=BERLIN)) == [
+        ("31. März", {"start": "2025-03-31", "end": None})]
+    assert iso("HANNOVER MESSE 2025\n31. März", datetime(2025, 1, 10, tzinfo=BERLIN)) == {
+        "start": "2025-03-31", "end": None}
+
+
+def test_numbers_on_the_line_above_are_not_a_time_range(now: datetime) -> None:
+    assert found_iso("Status for 23-0623\nDecember 1, 2023 11:00 AM", now) == [
+        ("December 1, 2023 11:00 AM", {"start": "2023-12-01T11:00", "end": None})]
+
+
+@pytest.mark.parametrize("label", ["Ende:", "End:", "bis:", "bis"])
+def test_an_end_label_joins_start_and_end_across_lines(label: str, now: datetime) -> None:
+    text = f"13. Mai 2012 11:00\n{label}\n13. Mai 2012 18:00"
+    assert found_iso(text, now) == [(text, {"start": "2012-05-13T11:00", "end": "2012-05-13T18:00"})]
+    assert iso(text, now) == {"start": "2012-05-13T11:00", "end": "2012-05-13T18:00"}
+
+
+def test_end_labels_on_one_line(now: datetime) -> None:
+    assert iso("Beginn: 04.12.2025 10:00 Uhr Ende: 04.12.2025 16:00 Uhr", now) == {
+        "start": "2025-12-04T10:00", "end": "2025-12-04T16:00"}
+    assert iso("Ende März", now) == {"start": "2026-03-01", "end": "2026-03-31"}  # a month, not a range
+
+
+def test_lines_that_complete_each_other_are_one_date(now: datetime) -> None:
+    assert found_iso("Mittwoch, 3. Dezember 2025\n14:00 – 17:30 Uhr", now) == [
+        ("Mittwoch, 3. Dezember 2025\n14:00 – 17:30 Uhr", {"start": "2025-12-03T14:00", "end": "2025-12-03T17:30"})]
+    assert found_iso("Freitag\n05.12.2025\n19 Uhr", now) == [
+        ("Freitag\n05.12.2025\n19 Uhr", {"start": "2025-12-05T19:00", "end": None})]
+    assert found_iso("12.12.2025 –\n14.12.2025", now) == [
+        ("12.12.2025 –\n14.12.2025", {"start": "2025-12-12", "end": "2025-12-14"})]
+    # The same day on the next line (a from/to layout) is the same mention.
+    assert found_iso("12.1.2026\n12.1.2026", now) == [("12.1.2026\n12.1.2026", {"start": "2026-01-12", "end": None})]
+
+
+def test_lines_that_do_not_complete_each_other_stay_apart(now: datetime) -> None:
+    # Two entries of a list: each time is its own date's, never the next line's.
+    assert found_iso("05.12.2025 19:00\n06.12.2025 20:00", now) == [
+        ("05.12.2025 19:00", {"start": "2025-12-05T19:00", "end": None}),
+        ("06.12.2025 20:00", {"start": "2025-12-06T20:00", "end": None})]
+    assert found_iso("am 14th\nFebruary 11th", now) == [("February 11th", {"start": "2026-02-11", "end": None})]
+    # In a phrase known to be one date, a time line above the date line still belongs to it.
+    assert iso("19:00 Uhr\nSamstag, 06.12.2025", now) == {"start": "2025-12-06T19:00", "end": None}
+
+
+def test_am_pm_after_an_iso_date_and_time(now: datetime) -> None:
+    assert iso("2025-08-24 8:00 AM – 12:00 PM", now) == {"start": "2025-08-24T08:00", "end": "2025-08-24T12:00"}
+    assert iso("2025-08-24 8:00 PM", now) == {"start": "2025-08-24T20:00", "end": None}
+    assert iso("2025-08-24T08:00:00+02:00", now) == {"start": "2025-08-24T08:00", "end": None}
+
+
 # The shared corpora, as a guard against regressions (bench/dates_eval.py prints the full figures)
 
 
