@@ -6,7 +6,7 @@ digest is selected, rendered and delivered over SMTP to a local aiosmtpd server 
 process. Prints mails per second and the peak memory of the sending process, then reruns the same
 week to show that nothing is sent twice.
 
-    .venv/bin/python bench/digest.py [--events 20000] [--subscribers 10000] [--seed 7]
+    .venv/bin/python bench/digest_send.py [--events 20000] [--subscribers 10000] [--seed 7]
 """
 
 from __future__ import annotations
