@@ -216,7 +216,8 @@ def record_failure(crawler: Crawler, request: Request, kind: str, message: str) 
 def record_ignored(crawler: Crawler, request: Request, error: BaseException) -> None:
     """A request a downloader middleware dropped on its way back (too many redirects): a failure
     the outcome middleware could not see. Our own refusals are counted where they happen."""
-    if isinstance(error, IgnoreRequest) and not isinstance(error, Refused):
+    # HttpError: an answer >= 400, already counted by OutcomeMiddleware.
+    if isinstance(error, IgnoreRequest) and not isinstance(error, Refused | HttpError):
         kind = error_kind(error)
         record_failure(crawler, request, kind, f"{request.url}: {kind.replace('_', ' ')}")
 

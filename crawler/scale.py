@@ -33,6 +33,9 @@ from kontext.errors import UserError
 log = logging.getLogger(__name__)
 
 ALIVE_SECONDS = 15  # a worker that stops heart-beating is gone after this long
+# From joining until its spider opens (loading the tagging model takes a while) a worker beats
+# no heart; it counts as alive this long, so that workers starting together share one crawl.
+STARTUP_SECONDS = 180
 BUSY_SECONDS = 5
 HEARTBEAT_SECONDS = 1.0
 KEEP_SECONDS = 7 * 24 * 3600  # leftovers of killed crawls expire after a week
@@ -125,7 +128,9 @@ class SharedCrawl:
         worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         proposed = uuid.uuid4().hex[:12]
         prefix = f"kontext:crawl:{source}"
-        generation = client.eval(_JOIN, 1, f"{prefix}:current", proposed, worker, ALIVE_SECONDS, prefix, KEEP_SECONDS)
+        generation = client.eval(
+            _JOIN, 1, f"{prefix}:current", proposed, worker, STARTUP_SECONDS, prefix, KEEP_SECONDS
+        )
         generation = generation.decode() if isinstance(generation, bytes) else str(generation)
         shared = cls(client, url, source, generation, worker)
         action = "started" if generation == proposed else "joined"
@@ -172,6 +177,19 @@ class SharedCrawl:
         """How many other workers are fetching or processing pages right now (this one is idle)."""
         return int(self.client.eval(_OTHERS_BUSY, 1, self.key("busy"), self.worker))
 
+    def ready_to_recheck(self) -> bool:
+        """True for exactly one worker, once the generation's work is done: nothing queued, no
+        other worker busy, pages fetched. Asking for pages of events not found again any earlier
+        would put their URLs in the duplicate filter before the listings that link them are read."""
+        if self.others_busy() or not int(self.client.get(self.key("pages")) or 0):
+            return False
+        queue = self.key("requests")
+        kind = self.client.type(queue)
+        waiting = {b"zset": self.client.zcard, b"list": self.client.llen}.get(kind, lambda _key: 0)(queue)
+        if waiting:
+            return False
+        return bool(self.client.set(self.key("rechecked"), 1, nx=True, ex=KEEP_SECONDS))
+
     def leave(
         self, complete: bool, failed_urls: set[str], gone_urls: set[str]
     ) -> tuple[bool, bool, set[str], set[str]]:
@@ -194,10 +212,11 @@ class SharedCrawl:
         )
         if not last:
             return False, complete, failed_urls, gone_urls
-        complete = not self.client.exists(self.key("incomplete"))
+        fetched = int(self.client.get(self.key("pages")) or 0)
+        complete = fetched > 0 and not self.client.exists(self.key("incomplete"))
         failed = {url.decode() for url in self.client.smembers(self.key("failed"))}
         gone = {url.decode() for url in self.client.smembers(self.key("gone"))}
-        names = ("requests", "seen", "pages", "incomplete", "failed", "gone", "alive", "busy")
+        names = ("requests", "seen", "pages", "incomplete", "failed", "gone", "alive", "busy", "rechecked")
         self.client.delete(*(self.key(name) for name in names))
         return True, complete, failed, gone
 

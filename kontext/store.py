@@ -220,16 +220,15 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        try:
-            Base.metadata.create_all(self.engine)
-        except OperationalError as error:
-            # Two workers opening a new store at once: the other one created the table first.
-            if "already exists" not in str(error.orig):
-                raise StoreError(f"cannot open the store at {url}: {error.orig}") from None
+        for attempt in range(20):
             try:
                 Base.metadata.create_all(self.engine)
-            except OperationalError as again:
-                raise StoreError(f"cannot open the store at {url}: {again.orig}") from None
+                break
+            except OperationalError as error:
+                # Two workers opening a new store at once: the other one created a table first;
+                # the next attempt skips what exists.
+                if "already exists" not in str(error.orig) or attempt == 19:
+                    raise StoreError(f"cannot open the store at {url}: {error.orig}") from None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:

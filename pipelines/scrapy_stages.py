@@ -191,14 +191,16 @@ class StoreStage:
     def spider_idle(self, spider: Spider) -> None:
         """Before a complete crawl ends, ask once more for the pages of events it did not find
         (not linked any more): a 404/410 there removes the event at once (see Store.close_crawl)."""
+        self._flush()  # an idle worker's events are in the store before anyone judges
         recheck = getattr(spider, "recheck_request", None)
         if self.rechecked or self.store is None or recheck is None:
             return
+        if self.shared is not None and not self.shared.ready_to_recheck():
+            return  # other workers are still crawling (or one of them rechecks)
         self.rechecked = True
         stats = self.crawler.stats.get_stats()
         if self.listing_failed or stats.get("kontext/skipped/page_limit"):
             return
-        self._flush()
         known = self.fetched | self.failed_urls | self.gone_urls
         pages = self.store.unseen_pages(spider.source.name, crawl=self.crawl, now=spider.now, limit=RECHECK_LIMIT)
         pages = [url for url in pages if url not in known]
@@ -255,7 +257,8 @@ class StoreStage:
             and not self.listing_failed
             and not stats.get("kontext/skipped/page_limit")
             and not stats.get("kontext/skipped/robots_unreachable")
-            and stats.get("kontext/pages", 0) > 0
+            # With Redis another worker may have fetched everything; the last one checks the total.
+            and (self.shared is not None or stats.get("kontext/pages", 0) > 0)
         )
 
 

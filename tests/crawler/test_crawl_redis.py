@@ -73,35 +73,50 @@ def test_two_workers_share_one_crawl_without_fetching_a_page_twice(tmp_path, kon
     env = {**kontext_env, "REDIS_URL": redis_url}
     with Site(pages, delay=0.3) as site:
         sources = write_sources(tmp_path / "sources.yaml", [{"name": "verband", "start_urls": [f"{site.url}/events"]}])
-        command = [str(KONTEXT), "crawl", "--sources-file", sources, "--no-index", "--json", "--now", "2026-11-26"]
-        workers = []
-        for number in range(2):
-            log = (tmp_path / f"worker{number}.log").open("wb")
-            process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=log)
-            workers.append((process, log))
-        reports = []
-        for process, log in workers:
-            output, _ = process.communicate(timeout=240)
-            log.close()
-            assert process.returncode == 0, (tmp_path / "worker0.log").read_text()[-2000:]
-            reports.append(json.loads(output)[0])
+        reports = run_workers(tmp_path, env, sources, "first")
         fetched = Counter(site.paths())
+        # The association takes five events off its calendar and deletes two of their pages.
+        dropped = list(events)[:5]
+        site.pages["/events"] = listing({path: title for path, title in events.items() if path not in dropped})
+        for path in dropped[:2]:
+            site.pages[path] = (404, "text/html", b"<h1>weg</h1>")
+        again = run_workers(tmp_path, env, sources, "again")
 
     assert set(fetched) == {"/events", *events}
     assert max(fetched.values()) == 1, [path for path, count in fetched.items() if count > 1]
     assert all(report["pages"] > 0 for report in reports), [report["pages"] for report in reports]
     assert sum(report["pages"] for report in reports) == PAGES + 1
+    assert sum(report["new"] for report in reports) == PAGES
+    # The last worker to leave judged the vanished events for both, once.
+    assert sorted((report["gone"], report["removed"]) for report in again) == [(0, 0), (3, 2)]
     store = Store.from_settings(load_settings(env))
     titles = [event.title for event in store.iter_events()]
+    gone = store.gone_versions("verband")
     runs = store.crawl_runs("verband")
     store.close()
-    assert sorted(titles) == sorted(events.values())
-    assert sum(report["new"] for report in reports) == PAGES
-    assert [run["outcome"] for run in runs] == ["finished", "finished"]
+    assert sorted(titles) == sorted(title for path, title in events.items() if path not in dropped[:2])
+    assert sorted(version["page_url"].rsplit("/", 1)[-1] for version in gone) == ["e02", "e03", "e04"]
+    assert [run["outcome"] for run in runs] == ["finished"] * 4
     client = redis.Redis.from_url(redis_url)
     leftovers = client.keys("kontext:crawl:*")
     client.close()
     assert leftovers == []
+
+
+def run_workers(tmp_path: Path, env: dict[str, str], sources: str, label: str) -> list[dict]:
+    """Start two `kontext crawl` workers at once and return their reports."""
+    command = [str(KONTEXT), "crawl", "--sources-file", sources, "--no-index", "--json", "--now", "2026-11-26"]
+    workers = []
+    for number in range(2):
+        log = (tmp_path / f"{label}{number}.log").open("wb")
+        workers.append((subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=log), log))
+    reports = []
+    for number, (process, log) in enumerate(workers):
+        output, _ = process.communicate(timeout=240)
+        log.close()
+        assert process.returncode == 0, (tmp_path / f"{label}{number}.log").read_text()[-2000:]
+        reports.append(json.loads(output)[0])
+    return reports
 
 
 def test_an_unreachable_redis_is_one_clear_line(tmp_path, kontext_env) -> None:
