@@ -8,6 +8,12 @@ and a few labels like "Datum:"); an unknown word, a long number or a symbol ends
 is read by the same grammar as parse_when, and a reading is only reported when it names a day
 firmly: a full date, a day with a month name or a "12.03." with its dot, or a weaker shape
 ("3.5", "Freitag", "morgen") backed by a weekday, a clock time or a firm partner in a range.
+Within a run, each line is read on its own and lines are joined only where they complete each
+other (pipelines.dates.lines).
+
+What keeps it cheap: only stretches around digits and date words are scanned; the scanner leaves
+out words the grammar does not know (the gap they leave ends a run all the same); and a run with
+no token that can name a day (only numbers, clock times, connectors) is never read.
 """
 
 from __future__ import annotations
@@ -18,19 +24,22 @@ from datetime import datetime
 from pipelines.dates import lexicon as lx
 from pipelines.dates.grammar import mentions
 from pipelines.dates.model import Item, Reading
-from pipelines.dates.resolve import Resolver, resolve
-from pipelines.dates.scanner import Token, normalise, scan
+from pipelines.dates.resolve import resolve, resolver_for
+from pipelines.dates.scanner import Token, normalise, scan, trie_pattern
 from pipelines.dates.when import When
 
-# Words that label a date on event pages and may stand between its parts ("Datum: 12.03. Uhrzeit: 10 Uhr").
-LABELS = frozenset({"datum", "uhrzeit", "zeit", "termin", "date", "time", "wann", "when", "beginn", "begin",
-                    "start", "ende", "end", "einlass", "doors", "veranstaltungsdatum", "termine"})
+LABELS = lx.DATE_LABELS
 _BREAKING_PUNCT = frozenset({".", ";", "|", "[", "]"})
 # Words that can start a date expression; digits always can. Text without any is skipped unread.
 _DATE_WORDS = frozenset(
     w for w in {*lx.MONTHS, *lx.WEEKDAYS, *lx.RELATIVE_DAYS, *lx.HOLIDAYS, *lx.CALENDAR_WEEK} if len(w) > 2)
-_CANDIDATE = re.compile(r"\d|[^\W\d_]{3,}")
 _FULL_WEEKDAYS = tuple(w for w in lx.WEEKDAYS if len(w) > 5)
+# Digits, the date words (whole words) and words that begin with a full weekday name ("Donnerstagabend").
+_CANDIDATE = re.compile(
+    rf"\d+|(?<![^\W\d_])(?:(?:{trie_pattern(sorted(_DATE_WORDS))})(?![^\W\d_])|(?:{trie_pattern(sorted(_FULL_WEEKDAYS))}))"
+)
+# Tokens of which a run needs one to name a day; a run without any is not read at all.
+_DAY_TOKENS = frozenset({"iso", "date", "dm", "ord", "month", "weekday", "rel", "holiday", "ordword", "mod", "unit"})
 # How far around a date-like word the grammar looks ("am Mittwoch, den ... bis ...").
 _BEFORE, _AFTER = 48, 96
 
@@ -39,14 +48,16 @@ def find_dates(text: str, now: datetime, tz: str = "Europe/Berlin") -> list[tupl
     """Date expressions inside `text`: (begin, end, When) with character offsets, in text order."""
     if not text:
         return []
-    windows = _windows(text)
+    low = normalise(text)
+    windows = _windows(text, low)
     if not windows:
         return []
-    low = normalise(text)
-    resolver = Resolver(now, tz, prefer_future=True)
+    resolver = resolver_for(now, tz, True)
     found: list[tuple[int, int, When]] = []
     for begin, end in windows:
-        for run in _runs(scan(text, low, begin, end), low):
+        for run in _runs(scan(text, low, begin, end, known_words=True), low):
+            if not any(token.kind in _DAY_TOKENS for token in run):
+                continue  # only clock times, numbers or connectors: never a day
             for reading, items in mentions(run):
                 if not _firm(reading, items):
                     continue
@@ -58,19 +69,23 @@ def find_dates(text: str, now: datetime, tz: str = "Europe/Berlin") -> list[tupl
     return found
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of text around digits and date words, widened to whole words and merged."""
+def _windows(text: str, low: str) -> list[tuple[int, int]]:
+    """Stretches of text around digits and date words, widened to whole words and merged
+    (`low` is normalise(text))."""
+    size = len(text)
+    stretches: list[list[int]] = []
+    for match in _CANDIDATE.finditer(low):
+        begin, end = match.start() - _BEFORE, match.end() + _AFTER
+        if stretches and begin <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([begin, end])
     windows: list[tuple[int, int]] = []
-    for match in _CANDIDATE.finditer(text):
-        word = match.group(0)
-        if not word.isdigit():
-            lowered = word.lower()
-            if lowered not in _DATE_WORDS and not lowered.startswith(_FULL_WEEKDAYS):
-                continue
-        begin, end = max(0, match.start() - _BEFORE), min(len(text), match.end() + _AFTER)
+    for begin, end in stretches:
+        begin, end = max(0, begin), min(size, end)
         while begin > 0 and not text[begin - 1].isspace():
             begin -= 1
-        while end < len(text) and not text[end].isspace():
+        while end < size and not text[end].isspace():
             end += 1
         if windows and begin <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))

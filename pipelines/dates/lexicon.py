@@ -126,6 +126,9 @@ APPROXIMATE_WORDS = frozenset({"gegen", "gg", "ca", "circa", "zirka", "etwa", "a
                                "approximately", "ungefähr"})
 HOUR_WORDS = frozenset({"uhr", "h", "oclock", "o'clock"})
 NOON = {"noon": 12, "mitternacht": 0, "mitternachts": 0, "midnight": 0, "mittagszeit": 12}
+# Words that label a date on event pages and may stand between its parts ("Datum: 12.03. Uhrzeit: 10 Uhr").
+DATE_LABELS = frozenset({"datum", "uhrzeit", "zeit", "termin", "date", "time", "wann", "when", "beginn", "begin",
+                         "start", "ende", "end", "einlass", "doors", "veranstaltungsdatum", "termine"})
 # Words that may stand inside one date expression without ending it (used by find_dates).
 GLUE = frozenset({
     "am", "an", "den", "dem", "der", "des", "die", "im", "in", "the", "on", "of", "jeweils", "je",

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from pipelines.dates.grammar import parse_tokens
 from pipelines.dates.model import Reading
-from pipelines.dates.resolve import Resolver, resolve
+from pipelines.dates.resolve import resolve, resolver_for
 from pipelines.dates.scanner import correct_typos, normalise, scan
 from pipelines.dates.when import When
 
@@ -43,7 +43,7 @@ def parse_when(text: str, now: datetime, tz: str = "Europe/Berlin", *, prefer_fu
     found = reading(text)
     if found is None:
         return None
-    span = resolve(found, Resolver(now, tz, prefer_future))
+    span = resolve(found, resolver_for(now, tz, prefer_future))
     if span is None:
         return None
     return When(*span)

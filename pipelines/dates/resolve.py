@@ -20,6 +20,7 @@ import calendar as _calendar
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from pipelines.dates.lexicon import HOLIDAYS
@@ -250,6 +251,12 @@ class Resolver:
         thursday = thursdays[-1] if period.number == -1 else thursdays[period.number - 1]
         monday = thursday - timedelta(days=3)
         return monday, monday + timedelta(days=6)
+
+
+@lru_cache(maxsize=256)
+def resolver_for(now: datetime | date, tz: str, prefer_future: bool) -> Resolver:
+    """A Resolver, made once per reference time and zone: a page's phrases all share one."""
+    return Resolver(now, tz, prefer_future)
 
 
 def easter(year: int) -> date:

@@ -22,6 +22,8 @@ _SAME_LENGTH = str.maketrans({
     "\u2003": " ", "\u2019": "'", "\t": " ", "\n": " ", "\r": " ", "\u00b7": " ",
 })
 
+_SAME_LENGTH_PAIRS = tuple((chr(code), same) for code, same in _SAME_LENGTH.items())
+
 _NO_LETTER = r"(?![^\W\d_])"
 _TWO_DIGIT_YEAR_END = r"(?![\d.:])(?!\s*(?:uhr|h)" + _NO_LETTER + ")"
 _SHAPES = [
@@ -44,7 +46,28 @@ _SHAPES = [
     ("word", r"[^\W\d_]+(?:'[^\W\d_]+)?"),
     ("punct", r"[-/,()&+;|\[\]:]|\."),
 ]
-_MASTER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _SHAPES))
+
+
+def _master() -> re.Pattern:
+    """All shapes in one pattern, tried in the order of _SHAPES, behind guards on the first characters:
+    the regex engine then tries the two word shapes only at a letter and the date shapes only at
+    digits that a separator, a colon, an "h" or an ordinal ending follows (every one of them needs
+    that), which makes scanning about twice as cheap as trying every shape at every position."""
+    shape = dict(_SHAPES)
+
+    def group(name: str) -> str:
+        return f"(?P<{name}>{shape[name]})"
+
+    dates = "|".join(group(name) for name in ("iso", "ymd", "dmy", "ym", "my", "clock", "dotclock", "dm", "ord"))
+    return re.compile(
+        r"(?=\S)(?:"
+        rf"(?=[^\W\d_])(?:{group('ampm')}|{group('word')})"
+        rf"|(?=\d)(?:(?=\d+(?:\s?[-./]|[:hsnrt]))(?:{dates})|{group('num')})"
+        rf"|{group('plus')}|{group('punct')})"
+    )
+
+
+_MASTER = _master()
 _ALONE = {name: re.compile(pattern) for name, pattern in _SHAPES}
 _ORDER = [name for name, _ in _SHAPES]
 _HYPHENATED = re.compile(r"-([^\W\d_]+)")
@@ -65,17 +88,24 @@ class Token:
 
 def normalise(text: str) -> str:
     """Lower-case the text and unify dashes and spaces, keeping every offset where it was."""
-    unified = text.translate(_SAME_LENGTH)
+    unified = text
+    for char, same in _SAME_LENGTH_PAIRS:  # str.replace per character is far cheaper than str.translate
+        if char in unified:
+            unified = unified.replace(char, same)
     lowered = unified.lower()
     if len(lowered) != len(unified):
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in unified)
     return lowered
 
 
-def scan(text: str, normalised: str | None = None, begin: int = 0, end: int | None = None) -> list[Token]:
+def scan(
+    text: str, normalised: str | None = None, begin: int = 0, end: int | None = None, *, known_words: bool = False
+) -> list[Token]:
     """All tokens of `text` (or of text[begin:end]) in order, with offsets into `text`.
 
-    `normalised` may pass normalise(text) when it is already computed.
+    `normalised` may pass normalise(text) when it is already computed. With `known_words`, words the
+    grammar does not know (and that are no date labels) are left out: running text is mostly such
+    words, and for find_dates the gap they leave ends a run just as well.
     """
     low = normalised if normalised is not None else normalise(text)
     stop = len(low) if end is None else end
@@ -83,12 +113,17 @@ def scan(text: str, normalised: str | None = None, begin: int = 0, end: int | No
     pos = begin
     multiline = "\n" in text[begin:stop]
     line, counted = 0, begin
+    search = _MASTER.search
     while True:
-        match = _MASTER.search(low, pos, stop)
+        match = search(low, pos, stop)
         if match is None:
             break
         start = match.start()
         name = match.lastgroup
+        if known_words and name == "word" and low[start:match.end()] not in _KNOWN_WORDS \
+                and _HYPHENATED.match(low, match.end()) is None:
+            pos = match.end()
+            continue
         token = _build(name, match, low)
         if multiline:
             line += text.count("\n", counted, start)
@@ -97,9 +132,13 @@ def scan(text: str, normalised: str | None = None, begin: int = 0, end: int | No
                 token = None  # "2025\n31." is a number at the end of one line and a day on the next
         if token is None:
             token = _retry(low, start, stop, _ORDER.index(name) + 1, text if multiline else None)
-        for piece in _split_glued(token):
-            piece.line = line
-            tokens.append(piece)
+        if token.kind == "word" and token.text[:2] in ("am", "pm"):
+            for piece in _split_glued(token):
+                piece.line = line
+                tokens.append(piece)
+        else:
+            token.line = line
+            tokens.append(token)
         pos = token.end
     return tokens
 
@@ -125,12 +164,16 @@ def _retry(low: str, start: int, stop: int, first: int, text: str | None = None)
     raise AssertionError("the num/word/punct shapes always match")  # pragma: no cover
 
 
+# The numbers of each shape's own groups inside the master patterns (the same in both).
+_GROUP_NUMBERS = {name: tuple(range(_MASTER.groupindex[name] + 1, _MASTER.groupindex[name] + 1 + _ALONE[name].groups))
+                  for name in _ORDER}
+
+
 def _groups(name: str, match: re.Match) -> tuple:
-    if match.re is _MASTER:
-        index = match.re.groupindex[name]
-        count = _ALONE[name].groups
-        return tuple(match.group(index + 1 + i) for i in range(count))
-    return match.groups()
+    if match.re is _ALONE[name]:
+        return match.groups()
+    numbers = _GROUP_NUMBERS[name]
+    return match.group(*numbers) if len(numbers) > 1 else (match.group(numbers[0]),)
 
 
 def _valid_day(day: int, month: int) -> bool:
@@ -138,8 +181,17 @@ def _valid_day(day: int, month: int) -> bool:
 
 
 def _build(name: str, match: re.Match, low: str) -> Token | None:
-    start, end = match.span(name) if match.re is _MASTER else match.span()
+    start, end = match.span() if match.re is _ALONE[name] else match.span(name)
     text = low[start:end]
+    # The frequent shapes first, without their groups.
+    if name == "word":
+        return _word(start, end, text, low)
+    if name == "num":
+        return Token("num", start, end, text, int(text), {"digits": len(text)})
+    if name == "punct":
+        return Token("punct", start, end, text, text)
+    if name == "ampm":
+        return Token("ampm", start, end, text, "pm" if text.startswith("p") else "am")
     g = _groups(name, match)
     if name == "iso":
         year, month, day = int(g[0]), int(g[1]), int(g[2])
@@ -180,15 +232,7 @@ def _build(name: str, match: re.Match, low: str) -> Token | None:
     if name == "ord":
         day = int(g[0])
         return Token("ord", start, end, text, day) if 1 <= day <= 31 else None
-    if name == "plus":
-        return Token("plus", start, end, text, int(g[0]))
-    if name == "num":
-        return Token("num", start, end, text, int(g[0]), {"digits": len(g[0])})
-    if name == "ampm":
-        return Token("ampm", start, end, text, "pm" if text.startswith("p") else "am")
-    if name == "word":
-        return _word(start, end, text, low)
-    return Token("punct", start, end, text, text)
+    return Token("plus", start, end, text, int(g[0]))
 
 
 def _day_month(start: int, end: int, text: str, g: tuple) -> Token | None:
@@ -293,6 +337,31 @@ def _word_classes() -> dict[str, tuple[str, object, dict]]:
 
 
 _WORD_CLASSES = _word_classes()
+
+
+def trie_pattern(words: list[str]) -> str:
+    """One regex alternation for many words, branching letter by letter, so that the regex engine
+    (not a Python loop over every word of a page) picks out the few words that matter."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return pattern(tree)
+
+
+# Words find_dates needs to see: those the grammar knows, the labels of dates, and "2pmTuesday".
+_KNOWN_WORDS = frozenset(_WORD_CLASSES) | lx.DATE_LABELS | {
+    half + name for half in ("am", "pm") for name in (*lx.WEEKDAYS, *lx.MONTHS)}
 
 
 def _classify(start: int, end: int, text: str) -> Token:

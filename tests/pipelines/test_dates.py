@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.dates import When, find_dates, parse_datetime_value, parse_when
+from pipelines.dates import When, find_dates, parse_datetime_value, parse_when, scanner
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -368,6 +369,17 @@ def test_am_pm_after_an_iso_date_and_time(now: datetime) -> None:
     assert iso("2025-08-24 8:00 AM – 12:00 PM", now) == {"start": "2025-08-24T08:00", "end": "2025-08-24T12:00"}
     assert iso("2025-08-24 8:00 PM", now) == {"start": "2025-08-24T20:00", "end": None}
     assert iso("2025-08-24T08:00:00+02:00", now) == {"start": "2025-08-24T08:00", "end": None}
+
+
+def test_the_guarded_scanner_pattern_finds_what_trying_every_shape_finds() -> None:
+    # The scanner's pattern only tries date shapes at digits that can start one (a speed-up); a shape
+    # added later that starts differently must not be skipped silently.
+    every_shape = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in scanner._SHAPES))
+    text = scanner.normalise(
+        "Mi, 03.12.2025, 14:00–17:30 Uhr; 2025-08-24 8:00 a.m. bis 12.30h, 1st/2nd of May 2016, +1 "
+        "KW 12/2026, 05/2026, 2026-05, 9h15, 24.10.12017, 30 . 09 . 22, 7pmTuesday, Tel. 0511 3107-0")
+    guarded = [(m.lastgroup, m.span()) for m in re.finditer(scanner._MASTER, text)]
+    assert guarded == [(m.lastgroup, m.span()) for m in re.finditer(every_shape, text)]
 
 
 # The shared corpora, as a guard against regressions (bench/dates_eval.py prints the full figures)
