@@ -603,6 +603,7 @@ class Gazetteer:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._postcode = lru_cache(maxsize=16384)(self._query_postcode)
+        self._postcode_prefix = lru_cache(maxsize=1024)(self._query_postcode_prefix)
         self._key = lru_cache(maxsize=16384)(self._query_key)
 
     def _connection(self) -> sqlite3.Connection:
@@ -620,6 +621,7 @@ class Gazetteer:
         self._connections.clear()
         self._local = threading.local()
         self._postcode.cache_clear()
+        self._postcode_prefix.cache_clear()
         self._key.cache_clear()
 
     def _query_postcode(self, code: str) -> tuple[Locality, ...]:
@@ -630,6 +632,18 @@ class Gazetteer:
         return tuple(
             Locality(place or None, region, country, lat, lng, code, weight)
             for place, region, country, lat, lng, weight in rows
+        )
+
+    def _query_postcode_prefix(self, prefix: str, country: str) -> tuple[Locality, ...]:
+        # Postcodes are digits: every code starting with the prefix sorts before prefix + ":".
+        rows = self._connection().execute(
+            "SELECT place, region, country, lat, lng, weight, code FROM postcodes"
+            " WHERE code >= ? AND code < ? AND country = ? ORDER BY weight DESC",
+            (prefix, prefix + ":", country),
+        )
+        return tuple(
+            Locality(place or None, region, country, lat, lng, code, weight)
+            for place, region, country, lat, lng, weight, code in rows
         )
 
     def _query_key(self, key: str) -> tuple[tuple[int, Locality], ...]:
@@ -657,6 +671,13 @@ class Gazetteer:
         """The places under a postcode (largest town first), optionally in one country only."""
         places = self._postcode(code)
         return [p for p in places if p.country == country] if country else list(places)
+
+    def postcodes_starting(self, prefix: str, country: str) -> list[Locality]:
+        """The places under every postcode of one country that starts with `prefix` (largest town
+        first), for a postcode written with wildcards ("D-3539x")."""
+        if not prefix.isdigit():
+            return []
+        return list(self._postcode_prefix(prefix, country))
 
     def postcode_centre(self, code: str, country: str | None = None) -> Locality | None:
         """One locality for a postcode: its largest town, its region, the mean of its coordinates."""

@@ -78,10 +78,11 @@ _COUNTRY_PREFIX = {"D": "DE", "DE": "DE", "A": "AT", "AT": "AT", "CH": "CH"}
 _TRAILING_COUNTRY = re.compile(
     r"[\s,(]+(?:Deutschland|Germany|Österreich|Austria|Schweiz|Switzerland|Suisse|Svizzera)\)?\s*$"
 )
-_POSTCODE = re.compile(
-    r"(?<![\w+/.:-])(?:(?P<cc>D|DE|A|AT|CH)\s?[-–‑]\s?)?(?P<code>\d{4,5})(?![\d.,:/])"
-    r"(?:\s+(?P<rest>[A-ZÄÖÜ][^\d,;|]*))?"
-)
+# A postcode, perhaps with a country prefix in any case ("D-", "Ch-") or written with wildcards for
+# its last digits ("D-3539x": one of the Gießen postcodes), and the words after it.
+_POSTCODE_CODE = (r"(?<![\w+/.:-])(?:(?P<cc>(?i:d|de|a|at|ch))\s?[-–‑]\s?)?"
+                  r"(?P<code>(?:\d{4}[xX*?]|\d{3}[xX*?]{2})(?!\w)|\d{4,5})(?![\d.,:/])")
+_POSTCODE = re.compile(_POSTCODE_CODE + r"(?:\s+(?P<rest>[A-ZÄÖÜ][^\d,;|]*))?")
 _HOUSE_NUMBER = r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/+]\s?\d{1,4}\s?[a-zA-Z]?)?"
 _STREET_NUMBERED = re.compile(rf"^(?P<street>[A-ZÄÖÜa-zäöü][\w.'’ -]*?[^\W\d_]\.?)\s*(?P<number>{_HOUSE_NUMBER})$")
 # A street at the start of a longer segment: "Holzmarktstraße 6-9 direkt am Bahnhof".
@@ -181,6 +182,25 @@ def _same_place(written: str, name: str) -> bool:
     return _match_level(written, name) is not None
 
 
+# The first word of a place name, with a qualifier when one follows ("Neuburg a. d. Donau", "Au im Tal").
+_FIRST_NAME = re.compile(
+    r"[A-ZÄÖÜ][\w.'’-]*(?:\s+(?:a\.\s?d\.|i\.|am|an der|im|in|ob der|bei|vor der|auf der)\s+[A-ZÄÖÜ][\w.'’-]*)?"
+)
+_WORD_END = re.compile(r"(?=\s)|(?=-[A-ZÄÖÜ])")
+
+
+def _prefixes(written: str, most: int = 6) -> list[str]:
+    """The first words of what follows a postcode, longest first ("Freiburg statt" -> "Freiburg statt",
+    "Freiburg"); a hyphen before a capital also ends a word ("Stuttgart-Vaihingen" -> "Stuttgart")."""
+    ends = [match.start() for match in _WORD_END.finditer(written) if match.start() > 0][: most - 1]
+    found = [written.strip(" -–/")]
+    for end in reversed(ends):
+        prefix = written[:end].strip(" -–/")
+        if prefix and prefix not in found:
+            found.append(prefix)
+    return found
+
+
 def _city_text(rest: str) -> str:
     """The town part of what follows a postcode: up to a parenthesis, without a trailing country."""
     rest = _TRAILING_COUNTRY.sub("", rest)
@@ -203,39 +223,91 @@ class _Found:
     city_segment: int | None = None  # the segment holding the town when it is not `index`
     confident: bool = False  # town and postcode agree
     venue: str | None = None  # a parenthesis after the town: "30521 Hannover (Halle 13)"
+    written: str | None = None  # the words after the postcode that name the town, as written
+    located: bool = True  # False: `place` gives region and country, but its coordinates are a guess
+
+
+def _known_town(
+    written: str, code: str, places: list[Locality], countries: list[str], gz: gazetteer.Gazetteer,
+    near: list[Locality] | None = None,
+) -> _Found | None:
+    """The town the words after a postcode name, as the gazetteer knows it: the longest first words
+    that name a place under the postcode, else a town of that name close to it (to the postcode's
+    centre, or to one of `near`)."""
+    prefixes = _prefixes(written)
+    for prefix in prefixes:
+        matches = [
+            (level, -p.weight, i)
+            for i, p in enumerate(places)
+            if p.name and (level := _match_level(prefix, p.name)) is not None
+        ]
+        if matches:
+            place = places[min(matches)[2]]
+            return _Found(-1, 0, code, place.name, place, confident=True, written=prefix)
+    # A bulk-customer postcode ("30521 Hannover") or a town the postcode list files elsewhere.
+    for prefix in prefixes:
+        for candidate_country in countries:
+            centre = gz.postcode_centre(code, candidate_country) if near is None else None
+            for _, town in gz.towns(prefix, candidate_country)[:5]:
+                points = [centre] if centre is not None else near or []
+                if (near is None and centre is None) or any(
+                        distance_km((town.lat, town.lng), (p.lat, p.lng)) < 25 for p in points):
+                    return _Found(-1, 0, code, town.name, centre or town, confident=True, written=prefix)
+    return None
 
 
 def _resolve_postcode(
     code: str, country: str | None, written: str | None, gz: gazetteer.Gazetteer, default_country: str
 ) -> _Found | None:
-    """Check a postcode (and the town written with it) against the gazetteer."""
+    """Check a postcode (and the town written with it) against the gazetteer.
+
+    The town is the longest start of the words after the postcode that the gazetteer knows there
+    (see _known_town), written the gazetteer's way: "79098 Freiburg statt" and "50667 Köln Weitere
+    Informationen" are Freiburg im Breisgau and Köln, never the text that follows. A village the
+    postal data files under another name ("82269 Kaltenberg", part of Geltendorf) keeps its first
+    word as written, and the postcode gives region and coordinates.
+    """
+    if not code.isdigit():
+        return _resolve_wildcard(code, country, written, gz)
     countries = [country] if country else (["DE"] if len(code) == 5 else ["AT", "CH"])
     if len(code) == 5 and country not in (None, "DE"):
         return None
     places = [p for c in countries for p in gz.postcode(code, c)]
     if written:
-        matches = [
-            (level, -p.weight, i)
-            for i, p in enumerate(places)
-            if p.name and (level := _match_level(written, p.name)) is not None
-        ]
-        if matches:
-            place = places[min(matches)[2]]
-            return _Found(-1, 0, code, place.name, place, confident=True)
-        # A bulk-customer postcode ("30521 Hannover") or a town the postcode list files elsewhere.
-        for candidate_country in countries:
-            centre = gz.postcode_centre(code, candidate_country)
-            for _, town in gz.towns(written, candidate_country)[:5]:
-                if centre is None or distance_km((town.lat, town.lng), (centre.lat, centre.lng)) < 25:
-                    return _Found(-1, 0, code, town.name, centre or town, confident=True)
+        found = _known_town(written, code, places, countries, gz)
+        if found is not None:
+            return found
     if not places:
         return None
     explicit = country is not None or default_country in countries
     if len(code) == 4 and not explicit:
         return None  # four digits and a word: a year or a count as often as an Austrian or Swiss postcode
     centre = gz.postcode_centre(code, places[0].country)
-    city = written if written and _CITY_WORDS.match(written) and len(written.split()) <= 5 else None
-    return _Found(-1, 0, code, city, centre)
+    name = _FIRST_NAME.match(written) if written else None
+    city = name.group(0) if name and _CITY_WORDS.match(name.group(0)) else None
+    return _Found(-1, 0, code, city, centre, written=city)
+
+
+def _resolve_wildcard(code: str, country: str | None, written: str | None, gz: gazetteer.Gazetteer) -> _Found | None:
+    """"D-3539x Giessen": a German postcode with its last digits left open. The town is the one under
+    a postcode of that prefix; region and coordinates only when the prefix leaves no doubt about them
+    (one region, and the town's postcodes close together). No postcode: the text gives none."""
+    if not written or country not in (None, "DE") or len(code) != 5:
+        return None
+    places = gz.postcodes_starting(code.rstrip("xX*?"), "DE")
+    if not places:
+        return None
+    found = _known_town(written, code, places, ["DE"], gz, near=places)
+    if found is None or found.city is None:
+        return None
+    same = [p for p in places if p.name == found.city] or [found.place]
+    regions = {p.region for p in same}
+    spread = max(distance_km((a.lat, a.lng), (b.lat, b.lng)) for a in same for b in same)
+    located = len(regions) == 1 and spread < 25
+    lat, lng = sum(p.lat for p in same) / len(same), sum(p.lng for p in same) / len(same)
+    region = regions.pop() if len(regions) == 1 else None
+    place = Locality(found.city, region, "DE", round(lat, 4), round(lng, 4), None, found.place.weight)
+    return _Found(-1, 0, None, found.city, place, confident=True, written=found.written, located=located)
 
 
 def _find_postcode(
@@ -244,7 +316,7 @@ def _find_postcode(
     best: _Found | None = None
     for index, segment in enumerate(segments):
         for match in _POSTCODE.finditer(segment):
-            country = _COUNTRY_PREFIX.get(match["cc"] or "") or text_country
+            country = _COUNTRY_PREFIX.get((match["cc"] or "").upper()) or text_country
             code, rest = match["code"], match["rest"]
             written = _city_text(rest) if rest else None
             found = None
@@ -431,6 +503,7 @@ def parse_place(text: str, default_country: str = "DE") -> Place | None:
         # "Messeplatz 1, 30521 Hannover (Halle 13)": a parenthesis after the town names the venue.
         name_parts = [found.venue]
     place = found.place
+    located = place is not None and found.located
     return Place(
         name=", ".join(name_parts[-4:]) or None,
         street=street,
@@ -438,12 +511,12 @@ def parse_place(text: str, default_country: str = "DE") -> Place | None:
         city=found.city,
         region=place.region if place else None,
         country=place.country if place else None,
-        lat=place.lat if place else None,
-        lng=place.lng if place else None,
+        lat=place.lat if located else None,
+        lng=place.lng if located else None,
     )
 
 
-_LOCATE_POSTCODE = re.compile(r"^(?:(?P<cc>D|DE|A|AT|CH)\s?[-–]\s?)?(?P<code>\d{4,5})\b")
+_LOCATE_POSTCODE = re.compile(r"^(?:(?P<cc>(?i:d|de|a|at|ch))\s?[-–]\s?)?(?P<code>\d{4,5})\b")
 
 
 def locate(query: str, country: str | None = None) -> Place | None:
@@ -456,7 +529,7 @@ def locate(query: str, country: str | None = None) -> Place | None:
     match = _LOCATE_POSTCODE.match(query)
     if match:
         code = match["code"]
-        code_country = _COUNTRY_PREFIX.get(match["cc"] or "") or country
+        code_country = _COUNTRY_PREFIX.get((match["cc"] or "").upper()) or country
         centre = None
         if code_country:
             centre = gz.postcode_centre(code, code_country)

@@ -240,9 +240,51 @@ def test_town_variants_are_written_the_gazetteer_way(text: str, city: str) -> No
     assert parse_place(text).city == city
 
 
-def test_a_town_the_postcode_list_does_not_name_is_kept_as_written() -> None:
-    place = parse_place("D-36287 Burg Herzberg")
-    assert (place.city, place.region, place.country) == ("Burg Herzberg", "Hessen", "DE")
+def test_a_village_the_postcode_list_files_elsewhere_keeps_its_name_without_what_follows() -> None:
+    # Kaltenberg is part of Geltendorf, the postcode's town in the postal data.
+    place = parse_place("D-82269 Kaltenberg Ritterturnier auf der Schlosswiese")
+    assert (place.city, place.postcode, place.region, place.country) == ("Kaltenberg", "82269", "Bayern", "DE")
+    assert near(place, 48.12, 11.03)
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("79098 Freiburg statt", "Freiburg im Breisgau"),
+        ("50667 Köln Weitere Informationen", "Köln"),
+        ("60327 Frankfurt am Main Messegelände Halle 3", "Frankfurt am Main"),
+        ("16321 Bernau bei Berlin Ortsteil Schönow", "Bernau"),
+        ("70569 Stuttgart-Vaihingen", "Stuttgart"),
+        ("Theodor-Heuss-Platz 1-3, 30175 Hannover Congress Centrum", "Hannover"),
+    ],
+)
+def test_the_town_is_the_longest_known_start_of_the_words_after_the_postcode(text: str, city: str) -> None:
+    assert parse_place(text).city == city
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "city"),
+    [("Ch-6000 Luzern", "CH", "Luzern"), ("d-80331 München", "DE", "München"), ("a-1010 Wien", "AT", "Wien")],
+)
+def test_country_prefixes_in_any_case(text: str, country: str, city: str) -> None:
+    place = parse_place(text)
+    assert (place.country, place.city) == (country, city)
+    assert locate(text).city == city
+
+
+def test_postcodes_with_wildcard_digits() -> None:
+    place = parse_place("D-3539x Giessen")
+    assert (place.postcode, place.city, place.region, place.country) == (None, "Gießen", "Hessen", "DE")
+    assert near(place, 50.58, 8.68)
+    assert parse_place("353xx Gießen, Hessen").city == "Gießen"
+    # The words must name a town under the prefix; a namesake elsewhere is not meant.
+    assert parse_place("D-3539x Frankfurt") is None
+    # Two villages of that name under the prefix, far apart: the region only when both share it, and
+    # no coordinates.
+    twice = parse_place("D-172xx Grünow")
+    assert (twice.city, twice.region, twice.country, twice.lat, twice.lng) == ("Grünow", None, "DE", None, None)
+    same_state = parse_place("D-163xx Schönow")
+    assert (same_state.city, same_state.region, same_state.lat) == ("Schönow", "Brandenburg", None)
 
 
 @pytest.mark.parametrize(
