@@ -63,6 +63,7 @@ def scrapy_settings(settings: Settings, *, polite: bool = True) -> dict[str, Any
         "HTTPCACHE_STORAGE": "crawler.cache.StoreCacheStorage",
         "ITEM_PIPELINES": {
             "pipelines.scrapy_stages.NormaliseStage": 100,
+            "crawler.organisation_stages.LinkOrganisations": 700,
             "pipelines.scrapy_stages.StoreStage": 800,
         },
         "EXTENSIONS": {

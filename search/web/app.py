@@ -8,8 +8,6 @@ response carries a Content-Security-Policy that allows only this site's own scri
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from digest import web as digest_web
+from kontext import staff_web
 from kontext.services import Meili
 from kontext.settings import Settings
 from search.index import SearchError, SearchIndex, SearchUnavailable
@@ -50,13 +50,6 @@ By default only upcoming events are found."""
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/feeds/", "/openapi")) or request.url.path.endswith(".ics")
-
-
-def _digest_router(settings: Settings, meili: Meili):
-    """The digest's router (subscribe, confirm, manage, unsubscribe, preview) once digest/web.py exists."""
-    if importlib.util.find_spec("digest.web") is None:
-        return None
-    return importlib.import_module("digest.web").router(settings, meili)
 
 
 def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] | None = None) -> FastAPI:
@@ -89,10 +82,10 @@ def create_app(settings: Settings, meili: Meili, clock: Callable[[], datetime] |
     app.include_router(pages.router())
     app.include_router(organisations.router())
     app.include_router(directory.router(settings, meili))
-    digest = _digest_router(settings, meili)
-    if digest is not None:
-        app.include_router(digest)
-        context.subscribe = any(getattr(route, "path", None) == "/subscribe" for route in digest.routes)
+    app.include_router(staff_web.router(settings, clock))
+    subscriptions = digest_web.router(settings, meili, clock=clock)
+    app.include_router(subscriptions)
+    context.subscribe = any(getattr(route, "path", None) == "/subscribe" for route in subscriptions.routes)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
