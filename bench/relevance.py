@@ -9,7 +9,7 @@ rules that say which events each must return are in bench/relevance_queries.yaml
 
 The options compared (each a fresh index on a throwaway Meilisearch, or MEILI_URL):
     plain              Meilisearch defaults for German text, no synonyms
-    synonyms           + our DE<->EN synonym groups (search/synonyms.yaml)
+    synonyms           + our DE<->EN synonym groups (config/synonyms.yaml)
     localized          Meilisearch's German segmentation (localizedAttributes deu), no synonyms
     localized+syn      localized + synonyms
     parts              our decompounded fields (search/compounds.py), no synonyms

@@ -2,7 +2,7 @@
 
 Meilisearch 1.21 splits German words into dictionary fragments ("Wasserstoff" -> "Wasser" + "stoff"),
 so "Wasser" finds hydrogen events and "Stoff" finds plastics. Here a word is split only where its
-end is a word of our sector/topic/format vocabulary (config/*.yaml, plus search/compounds.yaml) and
+end is a word of our sector/topic/format vocabulary (config/*.yaml, plus config/compounds.yaml) and
 never inside words that are lexicalised compounds of their own. The parts go into separate
 searchable fields at document time, so "Messe" finds "Verpackungsmesse" while the title keeps the
 whole word (and "Verpackungsmesse" still finds it); queries may be split the same way
@@ -20,7 +20,7 @@ import yaml
 
 from search.vocabulary import DEFAULT_CONFIG, load_vocabulary
 
-DATA = Path(__file__).resolve().parent / "compounds.yaml"
+DATA = DEFAULT_CONFIG / "compounds.yaml"
 _WORD = re.compile(r"[^\W\d_]{7,}")
 # Linking elements ("Fugen") that productive German suffixes take before a head: Verpackung-s-messe.
 _S_LINKED = ("ungs", "heits", "keits", "schafts", "ions", "täts", "ings", "tums", "ts")
@@ -129,7 +129,7 @@ def _read_data(path: Path) -> dict[str, list[str]]:
 
 @lru_cache(maxsize=8)
 def load_decompounder(config_dir: Path = DEFAULT_CONFIG, data: Path = DATA) -> Decompounder:
-    """The decompounder built from config/ and search/compounds.yaml (once per process)."""
+    """The decompounder built from config/ and config/compounds.yaml (once per process)."""
     extra = _read_data(data)
     return Decompounder(
         load_vocabulary(config_dir).words,

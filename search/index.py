@@ -31,13 +31,14 @@ from meilisearch.models.task import TaskInfo
 from kontext.errors import UserError
 from kontext.records import Event
 from kontext.services import Meili
+from kontext.settings import PROJECT_ROOT
 from search.compounds import Decompounder, load_decompounder
 from search.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
 TASK_TIMEOUT_MS = 300_000
-SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
+SYNONYMS_FILE = PROJECT_ROOT / "config" / "synonyms.yaml"
 DESCRIPTION_LIMIT = 5000
 # C0 controls except tab/newline; \x02 and \x03 are the highlight markers and must never come from content.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
