@@ -45,5 +45,13 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 
+# Every benchmark under bench/, each in its own process; writes docs/benchmarks.md.
+bench: install
+	$(BIN)/python bench/run_all.py
+
+# The reliability scenarios (faults and hostile input); writes docs/reliability.md.
+faults: install
+	$(BIN)/pytest -m faults
+
 clean:
 	rm -rf $(VENV) $(MEILI_PKG)/node_modules .kontext

@@ -1,0 +1,115 @@
+"""What the reliability scenarios share: another process holding the store's write lock, reading
+a store, and a small crawlable site of event pages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+from kontext.settings import load_settings
+from kontext.store import Store
+from tests.crawler.test_crawl_sites import ALLOW_ALL, Page, event_page, listing
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# The other writer: opens the SQLite file itself, takes the write lock with one row written in an
+# open transaction, says so, holds it for the given seconds, commits and says so.
+_HOLDER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+connection.execute("CREATE TABLE IF NOT EXISTS other_writer (note TEXT)")
+connection.execute("BEGIN IMMEDIATE")
+connection.execute("INSERT INTO other_writer VALUES ('written while Kontext waited')")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.execute("COMMIT")
+print(f"released {time.time()}", flush=True)
+"""
+
+
+class WriteLock:
+    """Another process with an open write transaction on the SQLite file, for `seconds`."""
+
+    def __init__(self, database: Path, seconds: float) -> None:
+        self.database = database
+        self.seconds = seconds
+        self.process: subprocess.Popen[str] | None = None
+        self.released_at: float | None = None
+
+    def __enter__(self) -> WriteLock:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(self.database), str(self.seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().strip()
+        assert first == "locked", f"the other writer could not take the lock: {first!r}"
+        return self
+
+    def wait(self) -> float:
+        """Wait until the other writer committed; the time.time() it did."""
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        self.process.wait(timeout=self.seconds + 60)
+        assert line.startswith("released"), f"the other writer did not commit: {line!r}"
+        self.released_at = float(line.split()[1])
+        return self.released_at
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None):
+        if self.process is not None and self.process.poll() is None:
+            if kind is None:
+                self.wait()
+            else:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def other_writer_rows(database: Path) -> int:
+    """Rows the other writer committed (its work must not be lost either)."""
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT count(*) FROM other_writer").fetchone()[0]
+
+
+def store_of(env: dict[str, str]) -> Store:
+    return Store.from_settings(load_settings(env))
+
+
+def stored_titles(env: dict[str, str]) -> list[str]:
+    """Titles of the events in the store of this environment, sorted (duplicates would show)."""
+    store = store_of(env)
+    try:
+        return sorted(event.title for event in store.iter_events())
+    finally:
+        store.close()
+
+
+def calendar_site(titles: list[str], first: datetime | None = None) -> dict[str, Page]:
+    """A chamber calendar: a listing linking one JSON-LD event page per title (one day apart)."""
+    first = first or datetime(2027, 2, 10, 9, 0, tzinfo=BERLIN)
+    pages: dict[str, Page] = {"/robots.txt": ALLOW_ALL}
+    links = {}
+    for number, title in enumerate(titles):
+        path = f"/events/e{number:03d}"
+        links[path] = title
+        pages[path] = event_page(title, first + timedelta(days=number), "Hannover", path)
+    pages["/events"] = listing(links)
+    return pages
+
+
+def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
+    """Poll `condition` until it is true or `timeout` seconds passed; whether it became true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return bool(condition())

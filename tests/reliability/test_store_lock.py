@@ -1,0 +1,122 @@
+"""The store locked by another writer: an open write transaction in another process on the SQLite
+file while `kontext import` or `kontext crawl` runs. Kontext must wait and finish, or fail with one
+clear line; either way nothing is lost — neither its own events nor the other writer's work."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kontext.settings import load_settings
+from tests.conftest import KONTEXT, REPO, run_kontext
+from tests.crawler.test_crawl_sites import Site, crawl, write_sources
+from tests.reliability.helpers import (
+    WriteLock,
+    calendar_site,
+    other_writer_rows,
+    store_of,
+    stored_titles,
+)
+
+pytestmark = pytest.mark.faults
+NOW = "2026-11-26T10:00"
+# Longer than the store waits for a lock (SQLite busy timeout, 30 s) plus start-up.
+LONG_LOCK = 45.0
+
+
+def partner_file(path: Path, titles: list[str]) -> Path:
+    """A partner's JSON-lines export with one event per title."""
+    lines = [
+        {"title": title, "start": f"2027-03-{number + 1:02d}T10:00", "location": "Marktstraße 1, 30159 Hannover",
+         "organizer": "IHK Hannover", "id": f"partner-{number}"}
+        for number, title in enumerate(titles)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def database(env: dict[str, str]) -> Path:
+    """The SQLite file of this environment's store, created (empty) if it is not there yet."""
+    store_of(env).close()
+    return Path(load_settings(env).database_url.removeprefix("sqlite:///"))
+
+
+def one_clear_line(stderr: str) -> bool:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return len(lines) == 1 and "Traceback" not in stderr
+
+
+def test_import_waits_for_another_writer_and_loses_nothing(tmp_path, kontext_env) -> None:
+    titles = [f"Sprechtag Außenwirtschaft {number}" for number in range(12)]
+    export = partner_file(tmp_path / "partner.jsonl", titles)
+    db = database(kontext_env)
+    with WriteLock(db, seconds=4) as lock:
+        result = run_kontext(kontext_env, "import", str(export), "--no-index", "--now", NOW)
+        finished = time.time()
+        released = lock.wait()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert finished > released  # it waited for the other writer instead of giving up
+    assert "12 new" in result.stdout
+    assert stored_titles(kontext_env) == sorted(titles)
+    assert other_writer_rows(db) == 1
+
+
+def test_crawl_waits_for_another_writer_and_loses_nothing(tmp_path, kontext_env) -> None:
+    titles = [f"Unternehmerfrühstück Nummer {number}" for number in range(8)]
+    db = database(kontext_env)
+    with Site(calendar_site(titles)) as site:
+        sources = write_sources(tmp_path / "sources.yaml", [{"name": "ihk-lock", "start_urls": [f"{site.url}/events"]}])
+        with WriteLock(db, seconds=5) as lock:
+            report = crawl(kontext_env, sources)["ihk-lock"]
+            finished = time.time()
+            released = lock.wait()
+    assert finished > released
+    assert (report["new"], report["errors"], report["complete"]) == (8, 0, True)
+    assert stored_titles(kontext_env) == sorted(titles)
+    assert other_writer_rows(db) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="store locked past the 30 s busy wait: `kontext import` ends with a sqlalchemy OperationalError "
+    "traceback, `kontext crawl` exits 0 with an empty report (0 pages) and tracebacks on stderr "
+    "(kontext/store.py, crawler/run.py; reported to the lead)",
+)
+def test_a_lock_held_past_the_wait_ends_in_one_clear_line_and_a_rerun_stores_everything(tmp_path, kontext_env) -> None:
+    event_titles = [f"Werkstattgespräch Vertrieb {number}" for number in range(6)]
+    page_titles = [f"Netzwerkabend Handwerk {number}" for number in range(6)]
+    export = partner_file(tmp_path / "partner.jsonl", event_titles)
+    db = database(kontext_env)
+    with Site(calendar_site(page_titles)) as site:
+        sources = write_sources(tmp_path / "sources.yaml", [{"name": "ihk-lock", "start_urls": [f"{site.url}/events"]}])
+        crawl_command = [str(KONTEXT), "crawl", "--sources-file", sources, "--no-index", "--json", "--now", NOW]
+        import_command = [str(KONTEXT), "import", str(export), "--no-index", "--now", NOW]
+        with WriteLock(db, seconds=LONG_LOCK):
+            # Both start while the other writer holds the store, and both outlast their wait.
+            running = [
+                subprocess.Popen(command, env=kontext_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+                for command in (import_command, crawl_command)
+            ]  # fmt: skip
+            outcomes = [process.communicate(timeout=LONG_LOCK + 120) for process in running]
+        codes = [process.returncode for process in running]
+        first_titles = stored_titles(kontext_env)
+        # The other writer is gone: a rerun of both brings everything in, once.
+        rerun_import = run_kontext(kontext_env, "import", str(export), "--no-index", "--now", NOW)
+        rerun_crawl = crawl(kontext_env, sources)["ihk-lock"]
+    for code, (stdout, stderr), expected in zip(codes, outcomes, (event_titles, page_titles), strict=True):
+        if code == 0:  # it waited long enough: then everything must be there
+            assert set(expected) <= set(first_titles), stdout[-2000:]
+            assert "Traceback" not in stderr
+        else:
+            assert one_clear_line(stderr), stderr[-3000:]
+            assert "lock" in stderr.lower()
+    assert rerun_import.returncode == 0, rerun_import.stderr[-2000:]
+    assert rerun_crawl["complete"] and rerun_crawl["errors"] == 0
+    assert stored_titles(kontext_env) == sorted(event_titles + page_titles)
+    assert other_writer_rows(db) == 1
