@@ -8,6 +8,12 @@ a known town, and a town the gazetteer knows is written the gazetteer's way ("Fr
 "Frankfurt am Main"), so facets and filters see one name. A text that names no postcode and no
 town ("Online", "Großer Saal") gives None: a venue name alone is the caller's to keep.
 
+`find_places` finds the places named in running text: addresses with a postcode inside sentences
+("… in der Stadthalle, 79098 Freiburg statt"), addresses abroad ("Chicago, IL 60601", "London SW1A
+1AA", read by `parse_foreign_address` to town, region and country without coordinates) and towns
+named in passing ("im Stuttgarter Rathaus", "Feuerwehr Bernau"); `town_named_in` picks the town a
+short text most likely names.
+
 `detect_attendance` decides online / mixed / offline from schema.org's eventAttendanceMode, the
 wording of a page and meeting links. "Online-Anmeldung" and "online registration" are about
 registering, not about attending, and are not signals.
@@ -25,7 +31,18 @@ from kontext.vocabulary import Attendance
 from pipelines import gazetteer
 from pipelines.gazetteer import HEAD, LEVEL_FACTOR, Locality, distance_km, name_keys, query_keys
 
-__all__ = ["Place", "detect_attendance", "distance_km", "locate", "parse_place"]
+__all__ = [
+    "PLACE_KINDS",
+    "Place",
+    "PlaceMention",
+    "detect_attendance",
+    "distance_km",
+    "find_places",
+    "locate",
+    "parse_foreign_address",
+    "parse_place",
+    "town_named_in",
+]
 
 
 @dataclass(frozen=True)
@@ -136,25 +153,44 @@ def _segments(text: str) -> list[str]:
     return parts
 
 
-# Places outside the gazetteer's countries: a town of the same name there is not meant.
-_FOREIGN = re.compile(
-    r"(?i)^(?:united states(?: of america)?|usa|u\.s\.a?\.?|us|united kingdom|uk|u\.k\.|england|scotland|wales|"
-    r"great britain|gb|france|frankreich|italy|italien|spain|spanien|netherlands|niederlande|holland|belgium|"
-    r"belgien|poland|polen|czech republic|czechia|tschechien|denmark|dänemark|sweden|schweden|norway|norwegen|"
-    r"finland|finnland|portugal|ireland|irland|canada|kanada|india|indien|china|japan|australia|australien|"
-    r"luxembourg|luxemburg|hungary|ungarn|greece|griechenland|croatia|kroatien|slovenia|slowenien|slovakia|"
-    r"slowakei|romania|rumänien|bulgaria|bulgarien|serbia|serbien|turkey|türkei|israel|brazil|brasilien|mexico|"
-    r"mexiko|singapore|singapur|south africa|südafrika|estonia|estland|latvia|lettland|lithuania|litauen|"
-    r"ukraine|russia|russland|new zealand|neuseeland|nigeria|kenya|egypt|ägypten|uae|united arab emirates)$"
-)
-_US_STATE = re.compile(
-    r"^(?:AL|AK|AZ|AR|CA|CO|CT|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
-    r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)$"
-)
+# Countries outside the gazetteer's: a town of the same name there is not meant. name -> ISO code.
+_FOREIGN_COUNTRIES: dict[str, str] = {}
+for _code, _names in {
+    "US": "united states|united states of america|usa|u.s.a.|u.s.a|u.s.|u.s|us",
+    "GB": "united kingdom|uk|u.k.|england|scotland|wales|great britain|gb",
+    "FR": "france|frankreich", "IT": "italy|italien", "ES": "spain|spanien", "NL": "netherlands|niederlande|holland",
+    "BE": "belgium|belgien", "PL": "poland|polen", "CZ": "czech republic|czechia|tschechien",
+    "DK": "denmark|dänemark", "SE": "sweden|schweden", "NO": "norway|norwegen", "FI": "finland|finnland",
+    "PT": "portugal", "IE": "ireland|irland", "CA": "canada|kanada", "IN": "india|indien", "CN": "china",
+    "JP": "japan", "AU": "australia|australien", "LU": "luxembourg|luxemburg", "HU": "hungary|ungarn",
+    "GR": "greece|griechenland", "HR": "croatia|kroatien", "SI": "slovenia|slowenien", "SK": "slovakia|slowakei",
+    "RO": "romania|rumänien", "BG": "bulgaria|bulgarien", "RS": "serbia|serbien", "TR": "turkey|türkei",
+    "IL": "israel", "BR": "brazil|brasilien", "MX": "mexico|mexiko", "SG": "singapore|singapur",
+    "ZA": "south africa|südafrika", "EE": "estonia|estland", "LV": "latvia|lettland", "LT": "lithuania|litauen",
+    "UA": "ukraine", "RU": "russia|russland", "NZ": "new zealand|neuseeland", "NG": "nigeria", "KE": "kenya",
+    "EG": "egypt|ägypten", "AE": "uae|united arab emirates",
+}.items():
+    for _name in _names.split("|"):
+        _FOREIGN_COUNTRIES[_name] = _code
+# fmt: off
+_US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
+    "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
+    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
+    "WI": "Wisconsin", "WY": "Wyoming", "DC": "District of Columbia",
+}
+# fmt: on
+_US_STATE_CODES = {name.casefold(): code for code, name in _US_STATES.items()}
 
 
 def _foreign(segment: str) -> bool:
-    return bool(_FOREIGN.match(segment.strip(" ()"))) or bool(_US_STATE.match(segment.strip()))
+    return segment.strip(" ()").casefold() in _FOREIGN_COUNTRIES or segment.strip() in _US_STATES
 
 
 def _country_word(segment: str) -> str | None:
@@ -568,6 +604,223 @@ def locate(query: str, country: str | None = None) -> Place | None:
             lng=place.lng,
         )
     return None
+
+
+# --- addresses abroad -----------------------------------------------------------------------------
+
+_STATE_NAMES = "|".join(sorted((re.escape(name) for name in _US_STATES.values()), key=len, reverse=True))
+# The end of a US address: a state (code or name), a ZIP code, or both ("IL 60602", "Illinois", "60602").
+_STATE_ZIP = re.compile(
+    rf"(?:(?P<state>[A-Z]{{2}}|{_STATE_NAMES})\.?)?\s*(?P<zip>\d{{5}}(?:-\d{{4}})?)?"
+)
+_UK_POSTCODE = re.compile(r"(?P<postcode>\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})$")
+_HOUSE_NUMBER_FIRST = re.compile(r"^\d{1,6}[A-Za-z]?\s+\S")
+
+
+def _foreign_country(segment: str) -> str | None:
+    """The ISO code of a country name ("United States", "UK", "Frankreich") or code ("FR"); a US
+    state code ("IN", "DE", "CA") is a state here, not a country."""
+    segment = segment.strip(" ()")
+    if segment in _US_STATES:
+        return None
+    code = _FOREIGN_COUNTRIES.get(segment.casefold())
+    if code is None and len(segment) == 2 and segment.isupper() and segment in _FOREIGN_COUNTRIES.values():
+        code = segment
+    return code
+
+
+def _us_state_and_zip(segment: str) -> tuple[str | None, str | None] | None:
+    """("IL", "60602") for "IL 60602", "Illinois 60602", "IL", "60602"; None when the segment is neither."""
+    match = _STATE_ZIP.fullmatch(segment.strip())
+    if match is None or not (match["state"] or match["zip"]):
+        return None
+    state = match["state"]
+    if state is not None:
+        state = state if state in _US_STATES else _US_STATE_CODES.get(state.casefold())
+        if state is None:
+            return None
+    return state, match["zip"]
+
+
+def parse_foreign_address(text: str) -> Place | None:
+    """An address outside Germany, Austria and Switzerland -> Place with the town as written, the
+    region (a US state code), the postcode and the country; no coordinates, as no gazetteer covers it.
+
+    "Memphis, TN, US", "121 N. La Salle, Chicago, IL, 60602, US", "Chicago, IL 60601", "London, UK",
+    "London SW1A 1AA", "Paris, France". None for addresses in DE/AT/CH (parse_place reads those) and
+    for text that names no country, US state or UK postcode.
+    """
+    if not text or not isinstance(text, str):
+        return None
+    segments = [segment.strip() for segment in re.split(r"[,\n;]", _clean(text[:500])) if segment.strip()]
+    if not segments:
+        return None
+    country = _foreign_country(segments[-1]) if len(segments) >= 2 else None
+    if country is None and len(segments) >= 2 and _country_word(segments[-1]):
+        return None  # "…, Deutschland": the place stage's
+    if country is not None:
+        segments = segments[:-1]
+    region = postcode = None
+    while len(segments) >= 2 and (state_zip := _us_state_and_zip(segments[-1])) is not None:
+        region, postcode = state_zip[0] or region, state_zip[1] or postcode
+        country = country or "US"
+        segments = segments[:-1]
+    if segments and country in (None, "GB") and (uk := _UK_POSTCODE.search(segments[-1])) is not None:
+        town = segments[-1][: uk.start()].strip(" ,")
+        if town:
+            postcode, country = uk["postcode"], "GB"
+            segments = [*segments[:-1], town]
+    if country is None or not segments:
+        return None
+    city = segments[-1]
+    if re.search(r"\d", city) or len(city) > 40 or not city[:1].isupper():
+        return None
+    street = segments[-2] if len(segments) >= 2 and _HOUSE_NUMBER_FIRST.match(segments[-2]) else None
+    return Place(street=street, postcode=postcode, city=city, region=region, country=country)
+
+
+# --- places in running text -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place named in running text: where it is written (`text[begin:end]`) and what it is.
+
+    kind: "address" (a postcode and its town, perhaps with the venue and street before them),
+    "foreign" (an address outside Germany, Austria and Switzerland) or "town" (a town named in
+    passing: "in Schönow", "im Stuttgarter Rathaus", "Feuerwehr Bernau").
+    """
+
+    begin: int
+    end: int
+    place: Place
+    kind: str
+
+
+PLACE_KINDS = frozenset({"address", "foreign", "town"})
+# An address inside a sentence: the venue after a preposition and a street may come before the postcode
+# ("… findet in der Stadthalle, Hauptstraße 5, 79098 Freiburg statt").
+_ADDRESS_IN_TEXT = re.compile(
+    r"(?:\b(?:in der|in dem|im|in|auf der|auf dem|bei|am|an der)\s+(?P<venue>[^,.;:\d\n]{1,40}),\s*)?"
+    r"(?:(?P<street>[A-ZÄÖÜ][^,;:\d\n]{1,40}?\s?\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/]\s?\d{1,4})?),\s*)?"
+    + _POSTCODE_CODE
+    + r"[ \t]+(?P<town>[A-ZÄÖÜ][^\d,;|\n]{0,80})"
+)
+_US_ADDRESS_IN_TEXT = re.compile(
+    rf"\b[A-Z][a-zA-Z.'-]+(?: [A-Z][a-zA-Z.'-]+)*,\s+(?:[A-Z]{{2}}|{_STATE_NAMES})\.?,?\s+\d{{5}}(?:-\d{{4}})?\b"
+)
+_UK_ADDRESS_IN_TEXT = re.compile(
+    r"\b[A-Z][a-zA-Z'-]+(?: [A-Z][a-zA-Z'-]+){0,2},?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"
+)
+# Towns named in passing: "im Stuttgarter Rathaus", a town ending a clause ("Feuerwehr Bernau"), "in Schönow".
+_ADJECTIVE_TOWN = re.compile(r"\b(?P<town>[A-ZÄÖÜ][a-zäöüß]{3,})er\s+(?=[A-ZÄÖÜ])")
+_TRAILING_TOWN = re.compile(
+    r"(?:\b(?:in|im|bei|nach|aus|am|auf|an)\s+(?:der\s+|dem\s+|den\s+)?)?"
+    r"(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)\s*$"
+)
+_CLAUSE = re.compile(r"[^,;:–—()\n]+")
+_IN_NAMED_TOWN = re.compile(r"\b(?:in|im|bei|nach)\s+(?:der\s+|dem\s+)?(?P<town>[A-ZÄÖÜ][\wäöüß.-]+)")
+
+
+def find_places(text: str, default_country: str = "DE", kinds: Iterable[str] = PLACE_KINDS) -> list[PlaceMention]:
+    """Places named in running text, in text order (see PlaceMention), of the `kinds` asked for.
+
+    An address's town is the one the gazetteer knows (as in parse_place); a foreign address is read by
+    parse_foreign_address; a town named in passing counts only when the gazetteer knows it as a town
+    (a located place; a qualified name's head only for a real town). Where finds overlap, an address
+    wins over a town.
+    """
+    if not text or not isinstance(text, str):
+        return []
+    kinds = frozenset(kinds)
+    text = text[:20000]
+    digits = any(char.isdigit() for char in text)
+    found: list[PlaceMention] = []
+    if "address" in kinds and digits:
+        found += _addresses_in(text, default_country)
+    abroad = _foreign_in(text) if digits and kinds & {"foreign", "town"} else []
+    if "foreign" in kinds:
+        found += abroad
+    if "town" in kinds and not abroad:  # next to an address abroad, "City Hall" does not name Hall in Tirol
+        taken = [(mention.begin, mention.end) for mention in found]
+        found += [mention for mention in _town_mentions(text, default_country)
+                  if not any(begin < mention.end and mention.begin < end for begin, end in taken)]
+    return sorted(found, key=lambda mention: (mention.begin, -mention.end))
+
+
+def _addresses_in(text: str, default_country: str) -> list[PlaceMention]:
+    gz = gazetteer.load()
+    found = []
+    for match in _ADDRESS_IN_TEXT.finditer(text):
+        country = _COUNTRY_PREFIX.get((match["cc"] or "").upper())
+        resolved = _resolve_postcode(match["code"], country, _city_text(match["town"]), gz, default_country)
+        if resolved is None or not resolved.city or not resolved.written:
+            continue
+        end = match.start("town") + len(resolved.written)
+        # The venue without its preposition ("in der Stadthalle" is the Stadthalle).
+        place = parse_place(text[match.start("venue") if match["venue"] else match.start() : end], default_country)
+        if place is not None and place.city:
+            found.append(PlaceMention(match.start(), end, place, "address"))
+    return found
+
+
+def _foreign_in(text: str) -> list[PlaceMention]:
+    found = []
+    for pattern in (_US_ADDRESS_IN_TEXT, _UK_ADDRESS_IN_TEXT):
+        for match in pattern.finditer(text):
+            place = parse_foreign_address(match.group(0))
+            if place is not None:
+                found.append(PlaceMention(match.start(), match.end(), place, "foreign"))
+    return found
+
+
+def town_named_in(text: str, default_country: str = "DE") -> Place | None:
+    """The town a short text (a title, a venue line, a sentence) names in passing, the strongest
+    evidence first: a town adjective ("im Stuttgarter Rathaus"), a town ending a clause ("Halloween
+    bei der Feuerwehr Bernau"), a town after "in"/"bei"/"nach" ("Party in Schönow"). Only towns the
+    gazetteer knows, in `default_country` or large ones abroad; None when no word is one. For
+    addresses use parse_place or find_places."""
+    if not text or not isinstance(text, str):
+        return None
+    return next((mention.place for mention in _town_mentions(text[:2000], default_country)), None)
+
+
+def _town_mentions(text: str, default_country: str) -> list[PlaceMention]:
+    """Towns named in passing, in the order of their evidence (see town_named_in)."""
+    gz = gazetteer.load()
+    # The names of German states are no towns, and a clause ends before them ("… Stiftung Baden-Württemberg").
+    text = _STATE_NAMES_DE.sub(lambda match: " " * len(match.group(0)), text)
+    candidates: dict[tuple[int, int], str] = {}
+    for match in _ADJECTIVE_TOWN.finditer(text):
+        candidates.setdefault((match.start("town"), match.end("town") + len("er")), match["town"])
+    for clause in _CLAUSE.finditer(text):
+        offset = clause.start()
+        for part in re.split(r"(\s+-\s+)", clause.group(0)):
+            match = _TRAILING_TOWN.search(part)
+            if match:
+                candidates.setdefault((offset + match.start("town"), offset + match.end("town")), match["town"])
+            offset += len(part)
+    for match in _IN_NAMED_TOWN.finditer(text):
+        candidates.setdefault(match.span("town"), match["town"])
+    found = []
+    for (begin, end), written in candidates.items():
+        name = written.rstrip(" .,:-")  # "… nach Esslingen."
+        if text[begin:end] == written:
+            end = begin + len(name)
+        if not name or _ONLINE_SEGMENT.match(name):
+            continue
+        town = _as_town(name, gz, default_country, None)
+        # Named in passing, a village abroad is more often a word ("Weitere Termine" and Termine TI).
+        if town is not None and (town.country == default_country or town.weight >= 15):
+            place = Place(city=town.name, region=town.region, country=town.country, lat=town.lat, lng=town.lng)
+            found.append(PlaceMention(begin, end, place, "town"))
+    return found
+
+
+_STATE_NAMES_DE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, gazetteer.GERMAN_STATES - {"Berlin", "Bremen", "Hamburg"}),
+                                key=len, reverse=True)) + r")\b"
+)
 
 
 # --- attendance -------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Fields of an event read from page text without markup: labels, places, prices, registration.
 
-Shared by the single-event heuristics and the listing readers. Place names are recognised by
-pipelines.places (postcode + town, "in Stuttgart", known towns); this module only decides which
-piece of text is the venue.
+Shared by the single-event heuristics and the listing readers. Places are recognised by
+pipelines.places (addresses with a postcode, addresses abroad, towns named in passing); this module
+only decides which piece of the page is the venue.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from crawler.extract.wording import (
     FREE_WORDING,
     PRICE_CUES,
     REGISTRATION_LINK,
-    country_code,
     parse_price,
 )
 from kontext.records import Organizer, Price, Venue
-from pipelines.places import parse_place
+from pipelines.places import find_places, parse_foreign_address, parse_place, town_named_in
 
 _LABELS: dict[str, tuple[str, ...]] = {
     "date": ("datum", "termin", "wann", "when", "date", "dates", "zeitraum", "beginn", "start", "startdatum",
@@ -48,12 +47,10 @@ _LABELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _LABEL_ROLE = {label: role for role, labels in _LABELS.items() for label in labels}
 _LABEL_LINE = re.compile(r"^(?P<label>[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß &/.-]{0,28}?)\s*:\s*(?P<value>.*)$")
-_POSTCODE_LINE = re.compile(r"(?:^|\s)(?:(?:D-\s?)?\d{5}|(?:A|CH)-\s?\d{4})(?:\s+[A-ZÄÖÜ][\w.äöüß-]+|$)")
-_TRAILING_TOWN = re.compile(
-    r"(?:\b(?:in|im|bei|nach|aus|am|auf|an)\s+(?:der\s+|dem\s+|den\s+)?)?"
-    r"(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)\s*$"
+# Lines that may hold a German, Austrian or Swiss address ("30159 Hannover", "Ch-6000 Luzern", "D-3539x Giessen").
+_POSTCODE_LINE = re.compile(
+    r"(?:^|\s)(?:(?:(?i:d)-\s?)?(?:\d{5}|\d{4}[xX*?])|(?i:a|ch)-\s?\d{4})(?:\s+[A-ZÄÖÜ][\w.äöüß-]+|$)"
 )
-_ADJECTIVE_TOWN = re.compile(r"\b(?P<town>[A-ZÄÖÜ][a-zäöüß]{3,})er\s+(?=[A-ZÄÖÜ])")
 _ONLINE = re.compile(r"^\s*(?:online|virtuell|digital|web(?:inar|ex)|zoom|livestream|microsoft teams|teams)\b", re.I)
 
 
@@ -125,7 +122,7 @@ def town_in(text: str, page: Page) -> Venue | None:
 
 
 def _town_in(text: str, page: Page) -> Venue | None:
-    country = page.source.country if page.source else "DE"
+    country = _country(page)
     place = parse_place(text, default_country=country)
     if place is not None and place.city:
         return place.to_venue()
@@ -133,11 +130,12 @@ def _town_in(text: str, page: Page) -> Venue | None:
     if known is not None or page.language not in (None, "de"):
         return known
     # German wording names towns in passing: "im Stuttgarter Rathaus", "Feuerwehr Bernau".
-    for candidate in _town_candidates(text):
-        place = parse_place(candidate, default_country=country)
-        if place is not None and place.city:
-            return place.to_venue()
-    return None
+    town = town_named_in(text, country)
+    return town.to_venue() if town is not None else None
+
+
+def _country(page: Page) -> str:
+    return page.source.country if page.source else "DE"
 
 
 def page_town(text: str, page: Page) -> Venue | None:
@@ -147,87 +145,40 @@ def page_town(text: str, page: Page) -> Venue | None:
     return Venue(city=match.group(0), country="US") if match else None
 
 
-_STATES = re.compile(
-    r"\b(?:Baden-Württemberg|Nordrhein-Westfalen|Rheinland-Pfalz|Sachsen-Anhalt|Schleswig-Holstein|"
-    r"Mecklenburg-Vorpommern|Niedersachsen|Brandenburg|Thüringen|Hessen|Saarland|Bayern|Sachsen)\b"
-)
-
-
-def _town_candidates(text: str) -> list[str]:
-    """Words that may name the town: "im Stuttgarter Rathaus", "in Schönow", "… Feuerwehr Bernau"."""
-    text = _STATES.sub(" ", text)
-    candidates = [f"in {match.group('town')}" for match in _ADJECTIVE_TOWN.finditer(text)]
-    for clause in re.split(r"\s*[,;:–—()]\s*|\s+-\s+", text):
-        match = _TRAILING_TOWN.search(clause)
-        if match:
-            candidates.append(f"in {match.group('town')}")
-    for match in re.finditer(r"\b(?:in|im|bei|nach)\s+(?:der\s+|dem\s+)?([A-ZÄÖÜ][\wäöüß.-]+)", text):
-        candidates.append(f"in {match.group(1)}")
-    return list(dict.fromkeys(candidates))
-
-
-_US_STATE = re.compile(r"^[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?$|^[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s+\d{5}$")
-
-
 def foreign_address(text: str) -> Venue | None:
-    """The town of an address written outside Germany, Austria and Switzerland, which the place
-    stage does not know: "Memphis, TN, US", "London, UK", "121 N. La Salle, Chicago, IL, 60602, US"."""
-    segments = [segment.strip() for segment in re.split(r"[,\n]", text) if segment.strip()]
-    if len(segments) < 2:
-        return None
-    country = country_code(segments[-1])
-    us_state = any(_US_STATE.match(segment) for segment in segments[1:])
-    if country in (None, "DE", "AT", "CH") and not us_state:
-        return None
-    if country is not None:
-        segments = segments[:-1]
-    while segments and (_US_STATE.match(segments[-1]) or re.fullmatch(r"[\d -]+", segments[-1])):
-        segments = segments[:-1]
-    if not segments or re.search(r"\d", segments[-1]) or len(segments[-1]) > 40:
-        return None
-    return Venue(city=segments[-1], country=country or "US")
-
-
-_US_LINE = re.compile(r"\b[A-Z][a-zA-Z.]+(?: [A-Z][a-zA-Z.]+)*,\s+(?:[A-Z]{2}|[A-Z][a-z]+)\s+\d{5}\b")
+    """The venue of an address written outside Germany, Austria and Switzerland, which the gazetteer
+    does not cover ("Memphis, TN, US", "London, UK"); see pipelines.places.parse_foreign_address."""
+    place = parse_foreign_address(text)
+    return place.to_venue() if place is not None else None
 
 
 def location_in(text: str, page: Page) -> tuple[str | None, Venue | None]:
-    """The venue text and parsed venue in a block of text: a postcode line (with the lines before it)."""
+    """The venue text and parsed venue in a block of text: a postcode line (with the lines before it),
+    an address inside a sentence, or an address abroad."""
     lines = [line for line in text.split("\n") if line]
+    country = _country(page)
     tried = 0
     for position, line in enumerate(lines):
         if tried < 3 and _POSTCODE_LINE.search(line):
             tried += 1
             if len(line) > 80:
-                # An address inside a sentence ("… in der Stadthalle, 79098 Freiburg statt."): the
-                # clause before the postcode and the town after it, not the rest of the sentence.
-                match = _POSTCODE_IN_SENTENCE.search(line)
-                if match:
-                    place = parse_place(match.group(0), default_country=page.source.country if page.source else "DE")
-                    if place is not None and place.city:
-                        return match.group(0), place.to_venue()
+                # An address inside a sentence ("… in der Stadthalle, 79098 Freiburg statt."): the venue,
+                # street, postcode and town, not the rest of the sentence.
+                for address in find_places(line, country, kinds=("address",)):
+                    return line[address.begin : address.end], address.place.to_venue()
                 continue
             start = position
             # Lines just before the address that name the venue ("Haus der Wirtschaft"), not dates or titles.
             while start > 0 and position - start < 2 and _venue_line(lines[start - 1]):
                 start -= 1
             candidate = "\n".join(lines[start : position + 1])
-            place = parse_place(candidate, default_country=page.source.country if page.source else "DE")
+            place = parse_place(candidate, default_country=country)
             if place is not None and place.city:
                 return candidate, place.to_venue()
-        us = _US_LINE.search(line)
-        if us:
-            venue = foreign_address(us.group(0))
-            if venue is not None:
-                return line, venue
+        for abroad in find_places(line, country, kinds=("foreign",)):
+            return line, abroad.place.to_venue()
     return None, None
 
-
-_POSTCODE_IN_SENTENCE = re.compile(
-    r"(?:\b(?:in der|im|in|auf der|auf dem|bei|am|an der)\s+[^,.;:\d]{1,40},\s*)?"
-    r"(?:(?:D|A|CH)-\s?)?\d{4,5}\s+[A-ZÄÖÜ][\wäöüß.-]*[\wäöüß]"
-    r"(?:\s+(?:a\.\s?d\.|am|an der|im|in|ob der|bei)\s+[A-ZÄÖÜ][\wäöüß-]+)?"
-)
 _DATE_LIKE = re.compile(r"\d{1,2}\.\s?\d{1,2}\.|\d{4}|\b\d{1,2}\.?\s+[A-ZÄÖÜ][a-zä]+\s+\d{4}")
 
 

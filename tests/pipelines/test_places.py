@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from kontext.records import Venue
 from kontext.vocabulary import Attendance
 from pipelines import gazetteer
-from pipelines.places import Place, detect_attendance, distance_km, locate, parse_place
+from pipelines.places import (
+    Place,
+    detect_attendance,
+    distance_km,
+    find_places,
+    locate,
+    parse_foreign_address,
+    parse_place,
+    town_named_in,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -320,6 +329,84 @@ def test_venue_in_town() -> None:
         "Bernau",
         "Brandenburg",
     )
+
+
+# Addresses abroad: the town as written, no coordinates (no gazetteer covers them)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "region", "postcode", "country"),
+    [
+        ("Memphis, TN, US", "Memphis", "TN", None, "US"),
+        ("Chicago, IL 60601", "Chicago", "IL", "60601", "US"),
+        ("Springfield, Illinois 62701, USA", "Springfield", "IL", "62701", "US"),
+        ("Hanover, NH, United States", "Hanover", "NH", None, "US"),
+        ("Wilmington, DE 19801", "Wilmington", "DE", "19801", "US"),  # Delaware, not Germany
+        ("London, UK", "London", None, None, "GB"),
+        ("London SW1A 1AA", "London", None, "SW1A 1AA", "GB"),
+        ("Paris, France", "Paris", None, None, "FR"),
+    ],
+)
+def test_foreign_addresses(text: str, city: str, region: str | None, postcode: str | None, country: str) -> None:
+    place = parse_foreign_address(text)
+    assert (place.city, place.region, place.postcode, place.country) == (city, region, postcode, country)
+    assert (place.lat, place.lng) == (None, None)
+
+
+def test_foreign_address_with_a_street() -> None:
+    place = parse_foreign_address("City Hall, 121 N. Example St, Chicago, IL, 60602, US")
+    assert (place.street, place.city, place.region, place.postcode) == ("121 N. Example St", "Chicago", "IL", "60602")
+
+
+@pytest.mark.parametrize(
+    "text", ["Hannover, Deutschland", "30159 Hannover", "Chicago", "Berlin, Germany 10115", "", "Room 12, Hall B"]
+)
+def test_not_foreign_addresses(text: str) -> None:
+    assert parse_foreign_address(text) is None
+
+
+# Places in running text
+
+
+def mentions(text: str, **options) -> list[tuple[str, str, str | None]]:
+    return [(m.kind, text[m.begin : m.end], m.place.city) for m in find_places(text, **options)]
+
+
+def test_an_address_inside_a_sentence_ends_with_its_town() -> None:
+    text = "Die Tagung findet in der Stadthalle, Hauptstraße 5, 79098 Freiburg statt. Anmeldung: 0761 2018."
+    assert mentions(text) == [("address", "in der Stadthalle, Hauptstraße 5, 79098 Freiburg", "Freiburg im Breisgau")]
+    place = find_places(text)[0].place
+    assert (place.name, place.street, place.postcode, place.region) == (
+        "Stadthalle", "Hauptstraße 5", "79098", "Baden-Württemberg")
+    assert mentions("Weitere Termine: 50667 Köln Weitere Informationen folgen") == [
+        ("address", "50667 Köln", "Köln")]
+
+
+def test_addresses_abroad_in_running_text() -> None:
+    text = "Join us at City Hall, 121 N. Example St, Chicago, IL 60602 for the meeting, or online."
+    assert mentions(text) == [("foreign", "Chicago, IL 60602", "Chicago")]  # "City Hall" is not Hall in Tirol
+    assert mentions("Our office: London SW1A 1AA.") == [("foreign", "London SW1A 1AA", "London")]
+
+
+def test_towns_named_in_passing() -> None:
+    text = "Treffpunkt im Stuttgarter Rathaus, danach geht es nach Esslingen."
+    assert mentions(text) == [("town", "Stuttgarter", "Stuttgart"), ("town", "Esslingen", "Esslingen am Neckar")]
+    assert mentions("Halloween bei der Freiwilligen Feuerwehr Bernau") == [("town", "Bernau", "Bernau")]
+    assert mentions(text, kinds=("address",)) == []
+
+
+def test_state_names_are_not_towns() -> None:
+    text = "Jahrestagung der Stiftung Baden-Württemberg am Samstag im Stuttgarter Rathaus"
+    assert [city for _, _, city in mentions(text)] == ["Stuttgart"]
+    assert town_named_in(text).city == "Stuttgart"
+
+
+def test_the_town_a_short_text_names() -> None:
+    assert town_named_in("Halloween-Party in Schönow").city == "Schönow"
+    # An adjective names the town more surely than a clause's last word.
+    assert town_named_in("Lesung im Potsdamer Kulturhaus, Gast aus Bernau").city == "Potsdam"
+    assert town_named_in("Stammtisch im Ratskeller") is None
+    assert town_named_in("") is None
 
 
 @pytest.mark.parametrize(
