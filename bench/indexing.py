@@ -8,9 +8,11 @@ its own process so that its peak memory is its own (the largest resident set of 
 
     store upsert      the generated events into a fresh SQLite store (Store.upsert_events)
     kontext sync      `kontext index`'s work: read the outbox, build documents, add them, mark them
-                      indexed (search.sync.sync_index, batches of --batch)
+                      indexed (search.sync.sync_index, batches of --batch), into an index created
+                      with its settings before the clock starts
     raw add-docs      the same events as documents built beforehand (not timed) sent with the
-                      official client's add_documents_in_batches, waiting for every task
+                      official client's add_documents_in_batches, waiting for every task, into an
+                      index created with the same settings before the clock starts
     documents built   building those documents (search.index.event_document), timed on its own
     kontext rebuild   a full rebuild into a fresh index, swapped in (search.sync.rebuild_index)
 
@@ -168,6 +170,7 @@ def phase_sync(args: argparse.Namespace) -> dict[str, Any]:
 
     store = Store(f"sqlite:///{args.db}")
     index = SearchIndex(_meili(args), args.uid)
+    index.ensure()  # created with its settings before the clock starts, as the raw phase's index is
     started = time.perf_counter()
     report = sync_index(store, index, batch=args.batch)
     seconds = time.perf_counter() - started

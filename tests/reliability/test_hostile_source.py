@@ -232,7 +232,7 @@ def test_each_failed_page_counts_once(tmp_path, kontext_env) -> None:
 def test_a_meta_refresh_inside_a_script_does_not_swallow_the_page(tmp_path, kontext_env) -> None:
     title = "Unternehmerabend Südniedersachsen"
     # CMSs put HTML into JSON-LD descriptions; this one holds a meta refresh.
-    refresh = "<meta http-equiv='refresh' content='0;url=https://elsewhere.example/'>"
+    refresh = "<meta http-equiv='refresh' content='0;url=https://203.0.113.9/'>"  # offsite, no DNS needed
     page = jsonld_page(title, "/events/refresh", 6, description=f"Programm folgt. {refresh}")
     pages = {"/robots.txt": ALLOW_ALL, "/events/refresh": (200, HTML, page.encode())}
     pages["/events"] = listing({"/events/refresh": "Abend"})
