@@ -55,7 +55,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines.dates import find_dates, parse_when
-from pipelines.dates.parse import reading
+from pipelines.dates.parse import clear_caches
 
 DEFAULT_REFERENCE = datetime(2016, 11, 7)
 RANGE_WORDS = re.compile(r"\b(bis|to|till|until|through|thru|und|and|auf)\b|-|–")
@@ -236,7 +236,7 @@ def finder_speed(texts: list[tuple[str, datetime]]) -> None:
 
 
 def speed(cases: list[Case]) -> None:
-    reading.cache_clear()
+    clear_caches()
     costs = []
     began = time.perf_counter()
     for case in cases:

@@ -706,17 +706,20 @@ _ADDRESS_IN_TEXT = re.compile(
     + _POSTCODE_CODE
     + r"[ \t]+(?P<town>[A-ZÄÖÜ][^\d,;|\n]{0,80})"
 )
+# Matches start only where a word starts and take a few words at most, so long text costs linear time.
 _US_ADDRESS_IN_TEXT = re.compile(
-    rf"\b[A-Z][a-zA-Z.'-]+(?: [A-Z][a-zA-Z.'-]+)*,\s+(?:[A-Z]{{2}}|{_STATE_NAMES})\.?,?\s+\d{{5}}(?:-\d{{4}})?\b"
+    rf"(?<![\w.'-])[A-Z][a-zA-Z.'-]+(?: [A-Z][a-zA-Z.'-]+){{0,3}},\s+(?:[A-Z]{{2}}|{_STATE_NAMES})\.?,?\s+"
+    rf"\d{{5}}(?:-\d{{4}})?\b"
 )
 _UK_ADDRESS_IN_TEXT = re.compile(
-    r"\b[A-Z][a-zA-Z'-]+(?: [A-Z][a-zA-Z'-]+){0,2},?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"
+    r"(?<![\w'-])[A-Z][a-zA-Z'-]+(?: [A-Z][a-zA-Z'-]+){0,2},?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"
 )
 # Towns named in passing: "im Stuttgarter Rathaus", a town ending a clause ("Feuerwehr Bernau"), "in Schönow".
 _ADJECTIVE_TOWN = re.compile(r"\b(?P<town>[A-ZÄÖÜ][a-zäöüß]{3,})er\s+(?=[A-ZÄÖÜ])")
 _TRAILING_TOWN = re.compile(
     r"(?:\b(?:in|im|bei|nach|aus|am|auf|an)\s+(?:der\s+|dem\s+|den\s+)?)?"
-    r"(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)\s*$"
+    r"(?<![\w.-])(?P<town>[A-ZÄÖÜ][\wäöüß.-]+(?:\s+(?:a\.\s?d\.|am|an\s+der|bei|im|in|ob\s+der)\s+[A-ZÄÖÜ][\wäöüß.-]+)?)"
+    r"\s*$"
 )
 _CLAUSE = re.compile(r"[^,;:–—()\n]+")
 _IN_NAMED_TOWN = re.compile(r"\b(?:in|im|bei|nach)\s+(?:der\s+|dem\s+)?(?P<town>[A-ZÄÖÜ][\wäöüß.-]+)")

@@ -143,6 +143,8 @@ def _four_digits(cur: Cursor, token) -> list[Item]:
         cur.i += 3 if comma else 2
         return [Item("P", Period("month", year=value, month=month.value), token.start, month.end)]
     cur.i += 1
+    if value // 100 > 24 or value % 100 > 59:
+        return [Item("N4", value, token.start, token.end)]  # "2160pm" is no time of day
     found, last = clock_suffixes(cur, Clock(value // 100, value % 100, strong=False), cur.i - 1)
     if last >= cur.i:
         cur.i = last + 1

@@ -40,6 +40,12 @@ def parse_when(text: str, now: datetime, tz: str = "Europe/Berlin", *, prefer_fu
     """
     if not text or not text.strip():
         return None
+    return _resolved(text, now, tz, prefer_future)
+
+
+@lru_cache(maxsize=8192)
+def _resolved(text: str, now: datetime, tz: str, prefer_future: bool) -> When | None:
+    # Listings repeat the same phrases against the same reference time (one page, one crawl).
     found = reading(text)
     if found is None:
         return None
@@ -47,3 +53,9 @@ def parse_when(text: str, now: datetime, tz: str = "Europe/Berlin", *, prefer_fu
     if span is None:
         return None
     return When(*span)
+
+
+def clear_caches() -> None:
+    """Forget cached readings and results, so a bench measures what parsing costs."""
+    reading.cache_clear()
+    _resolved.cache_clear()

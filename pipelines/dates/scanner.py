@@ -199,6 +199,8 @@ def _build(name: str, match: re.Match, low: str) -> Token | None:
             return None
         value = {"y": year, "m": month, "d": day}
         if g[3] is not None:
+            if int(g[3]) > 24 or int(g[4]) > 59:
+                return None  # "2025-08-24 8:75": the date alone (the next shape), no made-up time
             value.update(h=int(g[3]), mi=int(g[4]), offset=g[6])
         return Token("iso", start, end, text, value)
     if name == "ymd":

@@ -365,6 +365,12 @@ def test_lines_that_do_not_complete_each_other_stay_apart(now: datetime) -> None
     assert iso("19:00 Uhr\nSamstag, 06.12.2025", now) == {"start": "2025-12-06T19:00", "end": None}
 
 
+@pytest.mark.parametrize("text", ["2025-12-03 8:75", "2025-12-03 25:10", "2025-12-03 2160pm"])
+def test_an_impossible_time_leaves_the_date(text: str, now: datetime) -> None:
+    assert iso(text, now) == {"start": "2025-12-03", "end": None}
+    assert [when.iso() for _, _, when in find_dates(text, now)] == [{"start": "2025-12-03", "end": None}]
+
+
 def test_am_pm_after_an_iso_date_and_time(now: datetime) -> None:
     assert iso("2025-08-24 8:00 AM – 12:00 PM", now) == {"start": "2025-08-24T08:00", "end": "2025-08-24T12:00"}
     assert iso("2025-08-24 8:00 PM", now) == {"start": "2025-08-24T20:00", "end": None}
