@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
-    if not 1 <= month <= 12 or not 1 <= day <= _calendar.monthrange(year, month)[1]:
+    if not 1 <= year <= 9999 or not 1 <= month <= 12 or not 1 <= day <= _calendar.monthrange(year, month)[1]:
         return None
     return date(year, month, day)
 
@@ -292,7 +292,16 @@ def _fixed_offset(text: str) -> timezone:
 
 
 def resolve(reading: Reading, resolver: Resolver) -> tuple[date | datetime, date | datetime | None] | None:
-    """Start and end of a reading; None when the days it names do not exist (31 February)."""
+    """Start and end of a reading; None when the days it names do not exist (31 February, year 0)
+    or lie beyond the calendar's ends ("9999-12-31T23:59Z" in Berlin is in year 10000)."""
+    try:
+        return _resolve(reading, resolver)
+    except OverflowError:
+        log.debug("a date at the end of the calendar: %s", reading)
+        return None
+
+
+def _resolve(reading: Reading, resolver: Resolver) -> tuple[date | datetime, date | datetime | None] | None:
     if reading.start is None and reading.start_clock is None:
         span = resolver.period(reading.period) if reading.period is not None else None
         if span is not None and reading.until is not None:

@@ -176,6 +176,14 @@ def _groups(name: str, match: re.Match) -> tuple:
     return match.group(*numbers) if len(numbers) > 1 else (match.group(numbers[0]),)
 
 
+def _valid_offset(offset: str | None) -> bool:
+    """"z", "+01:00", "-0530", "+01"; not "+24:00" or "+99:99"."""
+    if offset is None or offset == "z":
+        return True
+    digits = offset[1:].replace(":", "")
+    return int(digits[:2]) <= 23 and int(digits[2:4] or 0) <= 59
+
+
 def _valid_day(day: int, month: int) -> bool:
     return 1 <= month <= 12 and 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
 
@@ -199,8 +207,8 @@ def _build(name: str, match: re.Match, low: str) -> Token | None:
             return None
         value = {"y": year, "m": month, "d": day}
         if g[3] is not None:
-            if int(g[3]) > 24 or int(g[4]) > 59:
-                return None  # "2025-08-24 8:75": the date alone (the next shape), no made-up time
+            if int(g[3]) > 24 or int(g[4]) > 59 or not _valid_offset(g[6]):
+                return None  # "2025-08-24 8:75", "…+99:99": the date alone (the next shape), no made-up time
             value.update(h=int(g[3]), mi=int(g[4]), offset=g[6])
         return Token("iso", start, end, text, value)
     if name == "ymd":

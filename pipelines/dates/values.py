@@ -25,6 +25,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{8}$")
 _BASIC = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z)?)?$", re.IGNORECASE)
 _SPACE_BEFORE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})")
 _HOUR_24 = re.compile(r"T24:00(?::00(?:\.0+)?)?")
+_OFFSET_AT_END = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?[+-](?P<hours>\d{2}):?(?P<minutes>\d{2})$")
 _TZ_NAME = re.compile(r"\[[A-Za-z_/+-]+\]$")  # "2025-10-31T20:00+01:00[Europe/Berlin]"
 
 
@@ -48,6 +49,9 @@ def parse_datetime_value(value: str, tz: str = "Europe/Berlin") -> When | None:
     single = _single(text, zone)
     if single is not None:
         return When(single)
+    offset = _OFFSET_AT_END.search(text)
+    if offset is not None and (int(offset["hours"]) > 23 or int(offset["minutes"]) > 59):
+        return None  # "2026-05-01T10:00:00+99:99": a broken timestamp, not a phrase to guess at
     return _by_grammar(text, tz)
 
 
@@ -92,9 +96,12 @@ def _rfc2822(text: str, zone: ZoneInfo) -> datetime | None:
     return _localise(moment, zone)
 
 
-def _localise(moment: datetime, zone: ZoneInfo) -> datetime:
+def _localise(moment: datetime, zone: ZoneInfo) -> datetime | None:
     moment = moment.replace(second=0, microsecond=0)
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+    try:
+        return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+    except OverflowError:  # "9999-12-31T23:59:59Z" is in year 10000 in Berlin
+        return None
 
 
 def _by_grammar(text: str, tz: str) -> When | None:
@@ -105,6 +112,8 @@ def _by_grammar(text: str, tz: str) -> When | None:
         return None
     if found.end is not None and (found.end.year is None or found.end.month is None):
         return None
+    if not 1 <= found.start.year <= 9999 or not 1 <= found.start.month <= 12:
+        return None  # "0000-01-01": no day of the calendar
     span = resolve(found, Resolver(datetime(found.start.year, found.start.month, 1), tz, True))
     if span is None:
         log.debug("date value %r names a day that does not exist", text)

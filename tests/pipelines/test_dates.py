@@ -261,6 +261,18 @@ def test_structured_values_keep_the_zone() -> None:
     assert parse_datetime_value("2025-10-31T19:00:00Z", tz="UTC").iso()["start"] == "2025-10-31T19:00"
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["0000-01-01", "0000-01-01T00:00:00", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00",
+     "2026-05-01T10:00:00+24:00", "2026-05-01T10:00:00+99:99"],
+)
+def test_values_beyond_the_calendar_are_no_dates(value: str, now: datetime) -> None:
+    # Sentinels and broken offsets from feeds and APIs: no date, and never an exception.
+    assert parse_datetime_value(value) is None
+    assert parse_when(value, now) is None or parse_when(value, now).start.year < 9999
+    assert all(when.start.year < 9999 for _, _, when in find_dates(f"Termin {value}", now))
+
+
 @pytest.mark.parametrize("value", ["", "  ", "TBA", "31.10.", "2025-13-45", "heute", "Freitag", "tbd 2025"])
 def test_structured_values_that_are_not_dates(value: str) -> None:
     assert parse_datetime_value(value) is None
