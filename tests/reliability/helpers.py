@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -103,13 +102,3 @@ def calendar_site(titles: list[str], first: datetime | None = None) -> dict[str,
         pages[path] = event_page(title, first + timedelta(days=number), "Hannover", path)
     pages["/events"] = listing(links)
     return pages
-
-
-def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
-    """Poll `condition` until it is true or `timeout` seconds passed; whether it became true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return bool(condition())

@@ -34,9 +34,18 @@ INDEXING = (
 
 def finished(name: str, output: str, code: int = 0) -> Run:
     bench = BY_NAME[name]
-    run = Run(bench=bench, command=[".venv/bin/python", *bench.args], returncode=code, seconds=12.0,
-              peak_mib=80.0, largest_mib=700.0, tree_peak_mib=950.0, load_before=(1.0, 1.0, 1.0), load_after=(2.0, 1.0, 1.0),
-              output=output)  # fmt: skip
+    run = Run(
+        bench=bench,
+        command=[".venv/bin/python", *bench.args],
+        returncode=code,
+        seconds=12.0,
+        peak_mib=80.0,
+        largest_mib=700.0,
+        tree_peak_mib=950.0,
+        load_before=(1.0, 1.0, 1.0),
+        load_after=(2.0, 1.0, 1.0),
+        output=output,
+    )
     run.values = {figure.key: figure.read(output) for figure in bench.figures}
     return run
 
