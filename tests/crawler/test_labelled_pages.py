@@ -21,9 +21,6 @@ from tests.crawler.conftest import LABELS
 
 ENTRIES = [entry for entry in yaml.safe_load(LABELS.read_text(encoding="utf-8"))["pages"] if entry["kind"] != "skip"]
 # Cities the place stage cannot read yet: "D-3539x Giessen" (a postcode written with a wildcard).
-KNOWN_CITY_GAPS = {("marktkalendarium.de/maerkte2008.html", "Giessener Umschlag")}
-
-
 def words(text: str) -> set[str]:
     folded = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
     return set(re.findall(r"[a-z0-9#]+", "".join(char for char in folded if not unicodedata.combining(char))))
@@ -65,7 +62,7 @@ def test_labelled_page(entry: dict, labelled_page) -> None:
             if words(str(label["title"])) <= words(event.title) and starts_at(event, start, zone, exact=exact)
         ]
         assert matches, f"{label['title']!r} at {label['start']} not found"
-        if label.get("city") and (entry["file"], label["title"]) not in KNOWN_CITY_GAPS:
+        if label.get("city"):
             cities = label["city"] if isinstance(label["city"], list) else [label["city"]]
             assert any(city_of(event) in cities for event in matches), f"{label['title']!r}: city"
         if label.get("status"):
