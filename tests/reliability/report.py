@@ -35,7 +35,8 @@ class Outcome:
 
 
 def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
+    """One line of at most `limit` characters, safe in Markdown (no raw HTML from payloads in reasons)."""
+    text = " ".join(str(text).split()).replace("<", "&lt;").replace(">", "&gt;")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -73,7 +74,7 @@ class ReliabilityReport:
         if report.when == "call" or (report.when == "setup" and not report.passed):
             if hasattr(report, "wasxfail"):
                 outcome.result = "known bug" if report.skipped else "fixed (xpass)"
-                outcome.detail = _short(report.wasxfail)
+                outcome.detail = _short(report.wasxfail, 700)
             elif report.passed:
                 outcome.result = "passed"
             elif report.skipped:

@@ -4,14 +4,16 @@ time — also for inputs thousands of characters long."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.dates import When, find_dates, parse_datetime_value, parse_when
+from tests.conftest import clean_environment, run_kontext
 from tests.reliability.fuzz import FUZZ, FUZZ_HEAVY, ZONES, date_soup, iso_like, long_repeats, reference_times
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
@@ -79,33 +81,25 @@ def test_parse_datetime_value_refuses_what_is_no_text(value: object) -> None:
 
 
 # Calendar edges that real feeds and CMS exports write as placeholders ("no end": 9999-12-31T23:59:59Z,
-# .NET's DateTime.MinValue with an offset, a zero year), and clocks out of range ("0960h", found by the
-# properties above in a deeper run). Each must give None or a When, never raise.
+# .NET's DateTime.MinValue with an offset, a zero year), offsets out of range and clocks out of range
+# ("0960h", found by the properties above in a deeper run). Each must give None or a When, never raise.
+# (The first nine raised until 589de01/5de6058, after this suite pinned them.)
 SENTINELS = [
-    pytest.param(parse_datetime_value, "0000-01-01", id="value-year-0", marks=pytest.mark.xfail(strict=True,
-                 reason="ValueError: year 0 is out of range (pipelines/dates/values.py)")),
-    pytest.param(parse_datetime_value, "0000-01-01T00:00:00", id="value-year-0-time", marks=pytest.mark.xfail(
-                 strict=True, reason="ValueError: year 0 is out of range (pipelines/dates/values.py)")),
-    pytest.param(parse_datetime_value, "9999-12-31T23:59:59Z", id="value-max-utc", marks=pytest.mark.xfail(
-                 strict=True, reason="OverflowError: date value out of range (pipelines/dates/values.py)")),
-    pytest.param(parse_datetime_value, "0001-01-01T00:00:00+14:00", id="value-min-offset", marks=pytest.mark.xfail(
-                 strict=True, reason="OverflowError: date value out of range (pipelines/dates/values.py)")),
-    pytest.param(parse_when, "9999-12-31T23:59:59Z", id="text-max-utc", marks=pytest.mark.xfail(strict=True,
-                 reason="OverflowError: date value out of range (pipelines/dates/resolve.py)")),
-    pytest.param(parse_datetime_value, "2026-05-01T10:00:00+24:00", id="value-offset-24h", marks=pytest.mark.xfail(
-                 strict=True, reason="ValueError: offset must be strictly between -24h and 24h (pipelines/dates)")),
-    pytest.param(parse_datetime_value, "2026-05-01T10:00:00+99:99", id="value-offset-99", marks=pytest.mark.xfail(
-                 strict=True, reason="ValueError: offset must be strictly between -24h and 24h (pipelines/dates)")),
-    pytest.param(parse_when, "0960h", id="text-military-minute-60", marks=pytest.mark.xfail(strict=True,
-                 reason="ValueError: minute must be in 0..59 (pipelines/dates)")),
-    pytest.param(find_dates, "Termin 12.03.2027 0075H", id="find-military-minute-75", marks=pytest.mark.xfail(
-                 strict=True, reason="ValueError: minute must be in 0..59 (pipelines/dates)")),
+    pytest.param(parse_datetime_value, "0000-01-01", id="value-year-0"),
+    pytest.param(parse_datetime_value, "0000-01-01T00:00:00", id="value-year-0-time"),
+    pytest.param(parse_datetime_value, "9999-12-31T23:59:59Z", id="value-max-utc"),
+    pytest.param(parse_datetime_value, "0001-01-01T00:00:00+14:00", id="value-min-offset"),
+    pytest.param(parse_when, "9999-12-31T23:59:59Z", id="text-max-utc"),
+    pytest.param(parse_datetime_value, "2026-05-01T10:00:00+24:00", id="value-offset-24h"),
+    pytest.param(parse_datetime_value, "2026-05-01T10:00:00+99:99", id="value-offset-99"),
+    pytest.param(parse_when, "0960h", id="text-military-minute-60"),
+    pytest.param(find_dates, "Termin 12.03.2027 0075H", id="find-military-minute-75"),
     pytest.param(parse_datetime_value, "0000-00-00 00:00:00", id="value-mysql-zero"),
     pytest.param(parse_datetime_value, "9999-12-31T23:59:59.9999999", id="value-dotnet-max"),
     pytest.param(parse_datetime_value, "0001-01-01T00:00:00Z", id="value-dotnet-min"),
     pytest.param(parse_when, "31.12.9999 23:59", id="text-last-minute"),
     pytest.param(parse_when, "01.01.0001 00:00", id="text-first-minute"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("parser", "text"), SENTINELS)
@@ -116,3 +110,39 @@ def test_calendar_edges_and_odd_clocks_do_not_crash(parser, text: str) -> None:
             well_formed(when, "Europe/Berlin")
         return
     well_formed(parser(text, now) if parser is parse_when else parser(text), "Europe/Berlin")
+
+
+def cli_line(text: str, now: str, shape: str) -> str:
+    """One line for `kontext dates` on stdin: the documented object, or something else."""
+    if shape == "object":
+        return json.dumps({"text": text, "now": now})
+    if shape == "no-now":
+        return json.dumps({"text": text})
+    if shape == "not-a-string":
+        return json.dumps({"text": [text], "now": now})
+    if shape == "array":
+        return json.dumps([text, now])
+    return text.replace("\n", " ") or "-"  # not JSON at all
+
+
+@settings(FUZZ, max_examples=3, deadline=None)
+@given(
+    lines=st.lists(
+        st.builds(
+            cli_line,
+            st.one_of(date_soup(), st.text(max_size=60)),
+            st.one_of(iso_like(), st.just("2026-11-26T10:00")),
+            st.sampled_from(["object", "object", "object", "no-now", "not-a-string", "array", "raw"]),
+        ),
+        min_size=50,
+        max_size=120,
+    )
+)
+def test_kontext_dates_answers_every_line_of_stdin(lines: list[str]) -> None:
+    lines = [line for line in lines if line.strip() and "\n" not in line and "\r" not in line]
+    result = run_kontext(clean_environment(), "dates", input_text="\n".join(lines) + "\n", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == len(lines)
+    assert all(set(answer) == {"start", "end"} for answer in answers)

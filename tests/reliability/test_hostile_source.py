@@ -136,7 +136,7 @@ GOOD = {
 
 # Failures whose kind the crawler names in its own words (a decompression limit, unreadable bytes):
 # each must be counted once, under whatever name.
-KNOWN_KINDS = ("http_500", "http_503", "HttpError", "timeout", "data_loss", "redirect_loop", "too_large")
+KNOWN_KINDS = ("http_500", "http_503", "timeout", "data_loss", "redirect_loop", "too_large")
 OTHER_FAILURES = ("/events/gzip-bomb", "/events/binary", "/events/mixed")
 MOJIBAKE = {GOOD["/events/latin1"]: GOOD["/events/latin1"].replace("ö", "\ufffd")}
 
@@ -203,11 +203,6 @@ def test_a_hostile_source_ends_counted_and_its_good_events_are_stored(tmp_path, 
     assert again["new"] == 0 and again["finish_reason"] == "finished"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lasting HTTP 500 is counted twice, as http_500 and as HttpError (crawler/middlewares.py; "
-    "reported to the lead)",
-)
 def test_each_failed_page_counts_once(tmp_path, kontext_env) -> None:
     pages = {
         "/robots.txt": ALLOW_ALL,

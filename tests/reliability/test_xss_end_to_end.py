@@ -231,7 +231,8 @@ def test_payloads_stay_inert_in_the_digest_mail(crawled: dict, tmp_path: Path) -
     assert message["Bcc"] is None and message["X-kx9"] is None
     assert [str(message["To"])] == ["leserin@example.org"]
     for name, value in message.items():
-        assert "\n" not in str(value) and "kx" not in str(value), (name, value)
+        # Payload fragments, not bare markers: a random Message-ID may well contain "kx".
+        assert not any(part in str(value) for part in ("\n", "victim@", "injected", "alert(")), (name, value)
     html_part = message.get_body(("html",))
     text_part = message.get_body(("plain",))
     assert html_part is not None and text_part is not None
