@@ -36,11 +36,14 @@ system-packages:
 run: install
 	$(BIN)/kontext demo --serve
 
+# Most tests wait on real servers and subprocesses, so four workers pay off even on two cores.
+PYTEST_WORKERS ?= 4
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-fast: install
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .
