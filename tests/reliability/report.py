@@ -3,9 +3,10 @@
 - Marks the scenario tests that live with their owners' tests (tests/reliability/scenarios.py) as
   `faults`, before `-m faults` selects, so one command runs every scenario.
 - Records each test's outcome (passed, failed, skipped, a known bug pinned as a strict xfail) and
-  time, and after a run of the whole scenario set (`pytest -m faults`) writes docs/reliability.md:
-  each scenario, its promise, the command that proves it and the last result. A run of only some
-  scenarios leaves the document alone (KONTEXT_RELIABILITY_REPORT=PATH writes it anyway, to PATH).
+  time, and after a run of the whole scenario set (`pytest -m faults`, in one process) writes
+  docs/reliability.md: each scenario, its promise, the command that proves it and the last result.
+  A run of only some scenarios, or one spread over pytest-xdist workers, leaves the document alone
+  (KONTEXT_RELIABILITY_REPORT=PATH writes it anyway, to PATH).
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class ReliabilityReport:
 
     def _target(self) -> Path | None:
         if self.config.option.collectonly:
+            return None
+        if hasattr(self.config, "workerinput"):
+            # A pytest-xdist worker sees only its share of the run; `make faults` runs in one process.
             return None
         override = os.environ.get("KONTEXT_RELIABILITY_REPORT")
         if override:

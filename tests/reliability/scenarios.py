@@ -54,7 +54,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         "While another process holds an open write transaction on the SQLite store, `kontext import` and "
         "`kontext crawl` wait and finish with everything stored — or, when the lock outlasts their wait, end "
         "with one clear line; either way a rerun stores everything once and the other writer's work stays.",
-        ("tests/reliability/test_store_lock.py",),
+        (
+            "tests/reliability/test_store_lock.py",
+            "tests/crawler/test_crawl_cli.py::test_a_store_locked_by_another_writer_is_one_clear_line",
+        ),
     ),
     Scenario(
         "A hostile source",
