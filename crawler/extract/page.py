@@ -44,9 +44,7 @@ _SOFT_BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(?:sidebar|side-bar|related|comments?|teaser-list|more-posts|similar|recommend\w*)(?:$|[\s_-])",
     re.I,
 )
-_ANY_BOILERPLATE = re.compile(
-    f"(?P<hard>{_HARD_BOILERPLATE.pattern})|(?P<soft>{_SOFT_BOILERPLATE.pattern})", re.I
-)
+_ANY_BOILERPLATE = re.compile(f"(?P<hard>{_HARD_BOILERPLATE.pattern})|(?P<soft>{_SOFT_BOILERPLATE.pattern})", re.I)
 _HARD_TAGS = frozenset({"nav", "footer", "form"})
 _SOFT_TAGS = frozenset({"aside"})
 _NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article", "h1"})
@@ -70,6 +68,9 @@ _US_ADDRESS_TOWN = re.compile(
     r"\b([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),? (?:[A-Z]{2}|Illinois|Wisconsin|California|New York|Texas) \d{5}\b"
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# Characters XML cannot hold. libxml2's HTML parser keeps them in text nodes, and lxml then refuses
+# every text written next to them — one form feed in a page would cost all its events.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _render_breaks(text: str) -> str:
@@ -96,7 +97,7 @@ def html_to_text(fragment: str | None) -> str:
     if "<" not in value or ">" not in value:
         return clean_multiline(value)
     try:
-        root = lxml_html.fragment_fromstring(value, create_parent="div")
+        root = lxml_html.fragment_fromstring(xml_safe(value), create_parent="div")
     except (etree.ParserError, ValueError):
         return clean_multiline(re.sub(r"<[^>]+>", " ", value))
     return block_text(root)
@@ -236,13 +237,18 @@ def decode(data: str | bytes) -> str:
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
+def xml_safe(text: str) -> str:
+    """Control characters and non-characters become spaces (most are stray page breaks or tabs)."""
+    return _NOT_XML.sub(" ", text) if _NOT_XML.search(text) else text
+
+
 def parse_html(text: str) -> etree._Element:
     """A forgiving lxml parse; never raises for junk input (an empty document instead).
 
     Plain lxml.etree elements, not lxml.html's: those look their class up in Python for every
     element touched, which made walking a 200 kB page several times slower.
     """
-    text = _XML_DECLARATION.sub("", text, count=1)
+    text = xml_safe(_XML_DECLARATION.sub("", text, count=1))
     try:
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -554,8 +560,10 @@ class Page:
         match = re.search(r'"datePublished"\s*:\s*"([^"]+)"', self.text) if '"datePublished"' in self.text else None
         if match and (parsed := _iso_date(match.group(1))):
             return parsed
-        for node in self.root.xpath("//time[@datetime][@itemprop='datePublished' or contains(@class,'publish')"
-                                    " or contains(@class,'entry-date') or contains(@class,'post-date')][1]"):
+        for node in self.root.xpath(
+            "//time[@datetime][@itemprop='datePublished' or contains(@class,'publish')"
+            " or contains(@class,'entry-date') or contains(@class,'post-date')][1]"
+        ):
             parsed = _iso_date(node.get("datetime"))
             if parsed:
                 return parsed
@@ -588,9 +596,7 @@ class Page:
         if hasattr(self, "_json_ld"):
             return self._json_ld
         return [
-            script.text or ""
-            for script in self.root.iter("script")
-            if "ld+json" in (script.get("type") or "").lower()
+            script.text or "" for script in self.root.iter("script") if "ld+json" in (script.get("type") or "").lower()
         ]
 
 
@@ -614,4 +620,3 @@ def _overlap(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
-
