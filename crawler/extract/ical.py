@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 _VTIMEZONE = re.compile(r"BEGIN:VTIMEZONE.*?END:VTIMEZONE\r?\n?", re.S)
 _VEVENT = re.compile(r"BEGIN:VEVENT.*?END:VEVENT", re.S)
+# A daily series over the one-year window has 366; more is a flood, not a calendar.
+MAX_OCCURRENCES = 400
 _ICS_HREF = re.compile(r"(?:\.ics(?:$|[?#])|^webcals?://|[?&](?:ical|ics|outlook-ical)=|/ical/?(?:$|\?)|/ics/?$)", re.I)
 
 
@@ -93,7 +95,7 @@ def extract_ics(
     window_start = now - timedelta(hours=12)
     window_end = now + timedelta(days=window_days)
     try:
-        occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(window_start, window_end)
+        occurrences = _occurrences(calendar, window_start, window_end, url)
     except (ValueError, TypeError, AttributeError, KeyError) as error:
         log.warning("could not expand recurrences in %s: %s", url, error)
         return []
@@ -104,15 +106,62 @@ def extract_ics(
         if component.get("DTSTART") is not None and component["DTSTART"].params.get("VALUE", "").upper() == "DATE"
     }
     events = [
-        event for component in occurrences
-        if (event := _event(component, url, default_zone, source, str(component.get("UID")) in day_series))
-        is not None
+        event
+        for component in occurrences
+        if (event := _event(component, url, default_zone, source, str(component.get("UID")) in day_series)) is not None
     ]
     events.sort(key=lambda event: (event.start or now, event.title))
     if source is not None:
         default = Organizer(name=source.organizer.name, kind=source.organizer.kind, url=source.organizer.url)
         events = [event if event.organizer else event.model_copy(update={"organizer": default}) for event in events]
     return events
+
+
+def _occurrences(calendar: icalendar.Calendar, start: datetime, end: datetime, url: str) -> list[Any]:
+    """Every occurrence in the window, each series cut off after MAX_OCCURRENCES.
+
+    Single events are expanded together; each repeating series (its UID, overridden instances
+    included) on its own and lazily, so a series every minute stops at the cap instead of
+    expanding half a million occurrences.
+    """
+    events = [c for c in calendar.subcomponents if getattr(c, "name", "") == "VEVENT"]
+    repeating = {str(c.get("UID")) for c in events if c.get("RRULE") is not None or c.get("RDATE") is not None}
+    if not repeating:
+        return recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
+    found = list(
+        recurring_ical_events.of(_part(calendar, lambda uid: uid not in repeating), skip_bad_series=True).between(
+            start, end
+        )
+    )
+    for series_uid in sorted(repeating):
+        series = recurring_ical_events.of(_part(calendar, lambda uid, wanted=series_uid: uid == wanted),
+                                          skip_bad_series=True)  # fmt: skip
+        for count, occurrence in enumerate(series.after(start)):
+            if _as_datetime(occurrence["DTSTART"].dt, end.tzinfo) > end:
+                break
+            if count == MAX_OCCURRENCES:
+                log.warning("series %s in %s cut off after %d occurrences", series_uid, url, MAX_OCCURRENCES)
+                break
+            found.append(occurrence)
+    return found
+
+
+def _part(calendar: icalendar.Calendar, keep: Any) -> icalendar.Calendar:
+    """The calendar with only the VEVENTs whose UID `keep` accepts (time zones and properties kept)."""
+    part = icalendar.Calendar()
+    for name, value in calendar.property_items(recursive=False):
+        if name not in ("BEGIN", "END"):
+            part.add(name, value)
+    for component in calendar.subcomponents:
+        if getattr(component, "name", "") != "VEVENT" or keep(str(component.get("UID"))):
+            part.add_component(component)
+    return part
+
+
+def _as_datetime(value: date | datetime, zone: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    return datetime.combine(value, time(), tzinfo=zone)
 
 
 def _zone(name: str) -> ZoneInfo | None:
@@ -231,9 +280,8 @@ def links_in(page: Page) -> list[str]:
         if not (is_feed or _ICS_HREF.search(href)) or "google.com/calendar" in href:
             continue
         if href.lower().startswith("webcal"):
-            href = "https" + href[href.index(":"):]
+            href = "https" + href[href.index(":") :]
         absolute = page.absolute(href)
         if absolute:
             found[absolute] = None
     return list(found)
-
