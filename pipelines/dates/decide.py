@@ -103,7 +103,9 @@ def _yearless_day_before(items: list[Item], index: int) -> Item | None:
     """The one day with a month but no year before a year that ends the phrase."""
     if _significant(items, index, 1) is not None:
         return None
-    days = [item for item in items[:index] if item.kind in ("D", "DM")]
+    # A weekday beside the date is only its check ("Wed Aug 05 12:00:00 2015").
+    days = [item for item in items[:index] if item.kind in ("D", "DM") and not (
+        item.kind == "D" and item.value.weekday_only)]
     if len(days) == 1 and days[0].value.year is None and days[0].value.month is not None:
         return days[0]
     return None

@@ -188,6 +188,12 @@ def test_typos_in_names_next_to_numbers(now: datetime) -> None:
     assert parse_when("Wartung und Montage", now) is None
 
 
+def test_a_year_after_the_clock_time_belongs_to_the_weekday_and_date(now: datetime) -> None:
+    # Log and mail headers put the year last; the weekday in front is only a check on the date.
+    assert iso("Wed Aug 05 19:30:00 2020", now)["start"] == "2020-08-05T19:30"
+    assert iso("Donnerstag, 14. März 9 Uhr 2024", now)["start"] == "2024-03-14T09:00"
+
+
 def test_a_reference_day_is_enough(now: datetime) -> None:
     assert iso("Fr, 16.01.", date(2025, 11, 20)) == {"start": "2026-01-16", "end": None}
 
