@@ -38,6 +38,9 @@ def scrapy_settings(settings: Settings, *, polite: bool = True) -> dict[str, Any
         "RETRY_TIMES": 2,
         "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",
         "REDIRECT_MAX_TIMES": 5,
+        # A meta refresh inside a script is text, not markup: CMSs write HTML into JSON-LD descriptions,
+        # and Scrapy's default (noscript only) followed such a "redirect" and never extracted the page.
+        "METAREFRESH_IGNORE_TAGS": ["noscript", "script"],
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
         "AUTOTHROTTLE_ENABLED": True,

@@ -218,12 +218,6 @@ def test_each_failed_page_counts_once(tmp_path, kontext_env) -> None:
     assert report["errors"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scrapy's MetaRefreshMiddleware honours a meta refresh written inside a <script> (a JSON-LD "
-    "description with HTML in it; METAREFRESH_IGNORE_TAGS is ['noscript']): the page is 'redirected' offsite, "
-    "never extracted, and only 'skipped offsite' shows it (crawler/settings.py; reported to the lead)",
-)
 def test_a_meta_refresh_inside_a_script_does_not_swallow_the_page(tmp_path, kontext_env) -> None:
     title = "Unternehmerabend Südniedersachsen"
     # CMSs put HTML into JSON-LD descriptions; this one holds a meta refresh.
@@ -234,4 +228,20 @@ def test_a_meta_refresh_inside_a_script_does_not_swallow_the_page(tmp_path, kont
     with Site(pages) as site:
         sources = write_sources(tmp_path / "sources.yaml", [{"name": "refresh", "start_urls": [f"{site.url}/events"]}])
         report = crawl(kontext_env, sources)["refresh"]
+    assert stored_titles(kontext_env) == [title], report
+
+
+def test_a_meta_refresh_in_the_head_is_still_followed(tmp_path, kontext_env) -> None:
+    # The other side of ignoring refreshes in scripts: a moved page announced in its head is read.
+    title = "Sprechtag Fachkräftesicherung"
+    moved = "<html><head><meta http-equiv='refresh' content='0;url=/events/new'></head><body>Umgezogen</body></html>"
+    pages = {
+        "/robots.txt": ALLOW_ALL,
+        "/events/old": (200, HTML, moved.encode()),
+        "/events/new": (200, HTML, jsonld_page(title, "/events/new", 7).encode()),
+    }
+    pages["/events"] = listing({"/events/old": "Sprechtag"})
+    with Site(pages) as site:
+        sources = write_sources(tmp_path / "sources.yaml", [{"name": "moved", "start_urls": [f"{site.url}/events"]}])
+        report = crawl(kontext_env, sources)["moved"]
     assert stored_titles(kontext_env) == [title], report
