@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pipelines.dates.lexicon import UNITS
 from pipelines.dates.model import SOFT, Clock, Day, Item, Period
 
 
@@ -140,8 +141,9 @@ def _decide_numbers(items: list[Item]) -> None:
         if item.kind != "N":
             continue
         role = _number_role(items, index)
-        if role == "hour":
+        if role in ("hour", "said hour"):
             item.kind, item.value = "T", Clock(item.value, strong=True)
+            item.extra["half_open"] = role == "said hour"
         elif role == "bare hour":
             item.kind, item.value = "T", Clock(item.value, strong=False)
         elif role == "day":
@@ -160,9 +162,13 @@ def _number_role(items: list[Item], index: int) -> str | None:
     preceding = _significant(items, before, -1, frozenset({"SEP"}))
     hour_ok = value <= 24 and item.extra.get("digits", 0) <= 2
     day_ok = 1 <= value <= 31 and not item.extra.get("word")
+    if next_kind == "X" and items[after].value in UNITS:
+        return None  # "ca. 3 Stunden", "etwa 2 Tage": a count of units, not a clock time or a day
 
-    if hour_ok and (prev_kind in ("AT", "POD") or (next_kind == "POD" and items[after].value is not None)):
-        return "hour"  # "um 7", "abends 7", "5 nachmittags"
+    if hour_ok and prev_kind == "AT":
+        return "said hour"  # "um 7", "around 5": which half of the day is left open
+    if hour_ok and (prev_kind == "POD" or (next_kind == "POD" and items[after].value is not None)):
+        return "hour"  # "abends 7", "5 nachmittags"
     if hour_ok and next_kind in ("R", "S", "L") and _kind_at(items, following) == "T":
         return "bare hour"  # "19- 20 Uhr", "5 to 6pm"
     if hour_ok and prev_kind in ("R", "S") and _kind_at(items, preceding) == "T":
@@ -276,6 +282,19 @@ def _apply_parts_of_day(items: list[Item]) -> None:
         elif partner.ampm is not None and found.hour <= 12:
             same = found.hour <= partner.hour or partner.hour == 12
             item.value = replace(found, ampm=partner.ampm if same else ("am" if partner.ampm == "pm" else "pm"))
+    _afternoon_by_default(items)
+
+
+def _afternoon_by_default(items: list[Item]) -> None:
+    """"Friday at 3", "gegen 5": an hour from 1 to 6 said without Uhr, minutes, am/pm or a part of
+    the day is in the afternoon; nobody invites to 3 in the night without saying so."""
+    if any(item.kind == "POD" for item in items):
+        return
+    for index, item in enumerate(items):
+        found = item.value
+        if item.kind == "T" and item.extra.get("half_open") and found.ampm is None and 1 <= found.hour <= 6 \
+                and _range_opener(items, index) is None and _range_partner(items, index) is None:
+            item.value = replace(found, ampm="pm")
 
 
 def _range_opener(items: list[Item], index: int) -> Clock | None:

@@ -164,6 +164,22 @@ def test_parts_of_the_day_set_the_half_of_the_clock(now: datetime) -> None:
     assert iso("4.12. 10 Uhr bis abends", now)["start"] == "2025-12-04T10:00"
 
 
+def test_an_hour_said_without_its_half_is_in_the_afternoon(now: datetime) -> None:
+    assert iso("Samstag gegen 4", now)["start"] == "2025-11-22T16:00"
+    assert iso("on 2 December at 3", now)["start"] == "2025-12-02T15:00"
+    assert iso("um 5", now)["start"] == "2025-11-20T17:00"
+    # Said with Uhr, a part of the day, am/pm, or as a range, the hour stays as written.
+    assert iso("Samstag um 4 Uhr", now)["start"] == "2025-11-22T04:00"
+    assert iso("Samstag früh um 4", now)["start"] == "2025-11-22T04:00"
+    assert iso("Samstag at 4 am", now)["start"] == "2025-11-22T04:00"
+    assert iso("Samstag um 9", now)["start"] == "2025-11-22T09:00"
+
+
+def test_a_count_of_hours_or_days_is_no_clock_time(now: datetime) -> None:
+    assert parse_when("Dauer ca. 2 Stunden", now) is None
+    assert parse_when("etwa 3 Tage", now) is None
+
+
 def test_now_in_another_zone_is_converted(now: datetime) -> None:
     # 23:30 UTC on 20 November is already 21 November in Berlin.
     late = datetime(2025, 11, 20, 23, 30, tzinfo=UTC)
