@@ -10,6 +10,10 @@ Scrapy treats a robots.txt it cannot fetch as "allow all". RFC 9309 (section 2.3
 We also treat 429 Too Many Requests as unreachable: the server asks us to stay away. Pages refused
 by robots.txt are counted under ``kontext/skipped/robots`` (or ``robots_unreachable``), and a
 robots.txt that cannot be read is one warning line, never a traceback.
+
+A ``Crawl-delay`` (not in RFC 9309, but what many chamber sites write) is honoured: the site's
+download slot waits at least that long between two requests, without jitter and without
+AutoThrottle shortening it; delays over MAX_CRAWL_DELAY are cut to it, with a warning.
 """
 
 from __future__ import annotations
@@ -28,9 +32,13 @@ from twisted.internet.defer import Deferred
 from crawler.safety import Refused
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.robotstxt import RobotParser
 
 log = logging.getLogger(__name__)
+
+# Longer waits would make a 200-page source a day's crawl; a site asking for more gets this.
+MAX_CRAWL_DELAY = 60.0
 
 
 class AllowAll:
@@ -63,6 +71,18 @@ def parser_for_status(status: int, body: bytes, why: str) -> RobotParser | Allow
     return DisallowAll(why)
 
 
+def crawl_delay(parser: object, user_agent: str) -> float | None:
+    """The Crawl-delay robots.txt asks of `user_agent`, in seconds, or None."""
+    rules = getattr(parser, "rp", None)  # Scrapy's ProtegoRobotParser keeps protego's parser here
+    if rules is None or not hasattr(rules, "crawl_delay"):
+        return None
+    try:
+        delay = rules.crawl_delay(user_agent)
+    except (ValueError, TypeError):
+        return None
+    return float(delay) if delay and delay > 0 else None
+
+
 def product_token(user_agent: str) -> str:
     """The name robots.txt groups match against: ``KontextBot`` in ``KontextBot/0.1 (+https://…)``."""
     return user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else "*"
@@ -70,6 +90,10 @@ def product_token(user_agent: str) -> str:
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware with RFC 9309's handling of unavailable and unreachable files."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._long_delays: set[str] = set()  # sites already warned about for a cut Crawl-delay
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parts = urlparse_cached(request)
@@ -111,6 +135,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         user_agent = self._robotstxt_useragent or product_token(self._default_useragent or "")
         if rp.allowed(request.url, user_agent):
+            self._honour_crawl_delay(rp, request, user_agent)
             return
         reason = getattr(rp, "reason", "robots")
         self._stats.inc_value("robotstxt/forbidden")
@@ -118,3 +143,19 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         log.debug("forbidden by robots.txt: %s", request.url)
         raise Refused(reason, f"forbidden by robots.txt: {request.url}")
 
+    def _honour_crawl_delay(self, rp: object, request: Request, user_agent: str) -> None:
+        delay = crawl_delay(rp, user_agent)
+        if delay is None:
+            return
+        netloc = urlparse_cached(request).netloc
+        if delay > MAX_CRAWL_DELAY:
+            if netloc not in self._long_delays:
+                self._long_delays.add(netloc)
+                log.warning("%s asks for a Crawl-delay of %.0f s; waiting %.0f s", netloc, delay, MAX_CRAWL_DELAY)
+            delay = MAX_CRAWL_DELAY
+        downloader = self.crawler.engine.downloader
+        _, slot = downloader._get_slot(request)  # the slot the download will queue in (created if new)
+        if slot.delay < delay or slot.jitter:
+            slot.delay, slot.jitter = max(slot.delay, delay), 0.0
+            self._stats.set_value(f"kontext/crawl_delay/{netloc}", delay)
+        request.meta["autothrottle_dont_adjust_delay"] = True

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.robots import AllowAll, DisallowAll, parser_for_status, product_token
+from crawler.robots import MAX_CRAWL_DELAY, AllowAll, DisallowAll, crawl_delay, parser_for_status, product_token
 from tests.crawler.test_crawl_sites import HTML, Site, crawl, event_page, listing, write_sources
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -97,3 +98,27 @@ def test_robots_txt_allow_disallow_missing_failing_and_slow(tmp_path, kontext_en
     # Every request carried the identifying user agent.
     agents = {hit.headers.get("User-Agent") for site in sites.values() for hit in site.hits}
     assert len(agents) == 1 and agents.pop().startswith("KontextBot/")
+
+
+def test_crawl_delay_is_read_for_our_group_and_capped_only_by_the_middleware() -> None:
+    rules = parser_for_status(200, b"User-agent: KontextBot\nCrawl-delay: 2.5\n\nUser-agent: *\nCrawl-delay: 9\n", "x")
+    assert crawl_delay(rules, "KontextBot") == 2.5
+    assert crawl_delay(rules, "OtherBot") == 9
+    assert crawl_delay(parser_for_status(200, b"User-agent: *\nDisallow: /x\n", "x"), "KontextBot") is None
+    assert crawl_delay(AllowAll(), "KontextBot") is None
+    assert MAX_CRAWL_DELAY >= 10  # what chamber sites typically ask for stays honoured in full
+
+
+@pytest.mark.slow
+def test_a_crawl_delay_spaces_every_request_to_the_site(tmp_path, kontext_env) -> None:
+    start = datetime(2027, 4, 6, 10, 0, tzinfo=BERLIN)
+    pages = {f"/events/{n}": event_page(f"Sprechtag Förderung {n}", start, "Kassel", f"/events/{n}") for n in range(4)}
+    pages["/events"] = listing({path: path for path in pages})
+    pages["/robots.txt"] = (200, "text/plain", b"User-agent: *\nCrawl-delay: 1\n")
+    with Site(pages) as site:
+        path = write_sources(tmp_path / "sources.yaml", [{"name": "delay", "start_urls": [f"{site.url}/events"]}])
+        report = crawl(kontext_env, path)["delay"]
+    times = [hit.at for hit in site.hits if hit.path != "/robots.txt"]
+    assert report["new"] == 4 and len(times) == 5
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    assert min(gaps) >= 0.9, gaps  # a local site is otherwise crawled without any wait
