@@ -17,7 +17,7 @@ from kontext.services import Meili
 from kontext.settings import Settings
 from kontext.store import Store
 from search.compounds import Decompounder, load_decompounder
-from search.index import SearchIndex
+from search.index import SearchError, SearchIndex, SearchUnavailable
 from search.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,15 @@ def search_organisations(
     if not query.strip():
         params["sort"] = ["name_sort:asc"]
     # German compounds in the query are searched by their parts, as the documents carry them.
-    result = index.search(load_decompounder().expand_query(query.strip()) if query.strip() else "", params)
+    text = load_decompounder().expand_query(query.strip()) if query.strip() else ""
+    try:
+        result = index.search(text, params)
+    except SearchUnavailable:
+        raise
+    except SearchError:
+        if index.exists():
+            raise
+        result = {}  # no organisations synced yet: an empty directory, not a broken search
     return OrganisationResults(
         hits=result.get("hits", []),
         total=int(result.get("totalHits", 0)),

@@ -161,3 +161,23 @@ def test_filters_on_the_page_and_in_the_api(client) -> None:
 def test_an_unknown_kind_is_a_bad_request(client, path, params) -> None:
     response = client.get(path, params=params)
     assert response.status_code == 400
+
+
+def test_before_the_first_sync_the_directory_is_empty_not_an_error(meili, tmp_path) -> None:
+    fresh = load_settings(
+        {
+            **clean_environment(),
+            "KONTEXT_HOME": str(tmp_path),
+            "MEILI_URL": meili.url,
+            "MEILI_MASTER_KEY": meili.key or "",
+            "KONTEXT_INDEX_PREFIX": f"o{uuid.uuid4().hex[:10]}",
+        }
+    )
+    index = organisations_index(meili, fresh)
+    assert not index.exists()
+    assert search_organisations(index, "Kammer").hits == []
+    index.close()
+    with LiveServer(create_app(fresh, meili, clock=lambda: NOW)) as live, httpx.Client(base_url=live.url) as http:
+        response = http.get("/api/organisations", params={"q": "Kammer"})
+    assert response.status_code == 200
+    assert response.json() == {"hits": [], "total": 0, "page": 1, "pages": 1, "facets": {}}
