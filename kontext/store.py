@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import zlib
 from collections.abc import Iterable, Iterator
@@ -35,8 +36,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from kontext.errors import UserError
@@ -49,10 +50,41 @@ log = logging.getLogger(__name__)
 
 # Fields that change on every crawl without the event changing; they do not make a row dirty.
 VOLATILE_FIELDS = {"first_seen", "last_seen", "updated", "source_urls"}
+# How long a write waits for another writer's lock (SQLite's busy timeout) before it gives up.
+BUSY_SECONDS = 30.0
+# What SQLite (SQLITE_BUSY) and other databases say when the write lock stayed taken.
+LOCK_MESSAGES = ("database is locked", "database is busy")
 
 
 class StoreError(UserError):
     """The store cannot be opened or written (locked, unreachable, wrong URL)."""
+
+
+class StoreLocked(StoreError, OperationalError):
+    """Another writer held the store's write lock past the busy wait; the transaction was rolled back.
+
+    Also an OperationalError, so code that treats a failed write as "retry later" (the crawl's
+    pipeline, the HTTP cache) keeps doing so, while a command shows its one line.
+    """
+
+    def __init__(self, message: str, error: OperationalError) -> None:
+        OperationalError.__init__(self, error.statement, error.params, error.orig)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for a message: the password, if any, replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
+
+
+def _is_lock(error: OperationalError) -> bool:
+    return any(message in str(error.orig).lower() for message in LOCK_MESSAGES)
 
 
 class Base(DeclarativeBase):
@@ -200,35 +232,54 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_seconds: float):
+    def connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")  # first: switching to WAL may wait too
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return connect
 
 
 class Store:
-    """Events, organisations and crawl runs behind one small interface."""
+    """Events, organisations and crawl runs behind one small interface.
 
-    def __init__(self, url: str) -> None:
+    `busy_seconds` is how long a write waits for another writer's lock; past it, the write is
+    rolled back and raises StoreLocked.
+    """
+
+    def __init__(self, url: str, *, busy_seconds: float = BUSY_SECONDS) -> None:
         self.url = url
+        self.busy_seconds = busy_seconds
         try:
             self.engine: Engine = create_engine(url, future=True)
         except Exception as error:  # any URL problem is the user's to fix
-            raise StoreError(f"cannot use DATABASE_URL {url!r}: {error}") from None
+            raise StoreError(f"cannot use DATABASE_URL {masked_url(url)!r}: {error}") from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(busy_seconds))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         for attempt in range(20):
             try:
-                Base.metadata.create_all(self.engine)
+                with self._lock_as_store_error():
+                    Base.metadata.create_all(self.engine)
                 break
+            except StoreLocked:
+                raise
             except OperationalError as error:
                 # Two workers opening a new store at once: the other one created a table first;
                 # the next attempt skips what exists.
                 if "already exists" not in str(error.orig) or attempt == 19:
-                    raise StoreError(f"cannot open the store at {url}: {error.orig}") from None
+                    raise StoreError(f"cannot open the store {self.where}: {error.orig}") from None
+
+    @property
+    def where(self) -> str:
+        """The database file of a SQLite store, else its URL without the password."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return str(url.database)
+        return url.render_as_string(hide_password=True)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -253,7 +304,7 @@ class Store:
             return counts
         if any(not key for key in batch):
             raise ValueError("every event needs an id before it is stored")
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             existing = {
                 row.id: row for row in session.scalars(select(EventRow).where(EventRow.id.in_(list(batch))))
             }
@@ -343,7 +394,7 @@ class Store:
         ids = list(ids)
         if not ids:
             return 0
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             result = session.execute(
                 update(EventRow)
                 .where(EventRow.id.in_(ids), EventRow.removed.is_(False))
@@ -371,7 +422,7 @@ class Store:
     def mark_indexed(self, pushed: Iterable[tuple[str, str]]) -> None:
         """Clear the outbox flag for (id, hash) pairs the index confirmed; a row that changed in
         the meantime keeps its flag."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             for event_id, digest in pushed:
                 session.execute(
                     update(EventRow)
@@ -380,7 +431,7 @@ class Store:
                 )
 
     def mark_all_dirty(self) -> None:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(update(EventRow).values(index_dirty=True))
 
     # --- organisations --------------------------------------------------------------------
@@ -388,7 +439,7 @@ class Store:
     def upsert_organisations(self, organisations: Iterable[Organisation], now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
         written = 0
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             for item in organisations:
                 digest = content_hash(item)
                 row = session.get(OrganisationRow, item.id)
@@ -425,7 +476,7 @@ class Store:
     # --- crawl runs -----------------------------------------------------------------------
 
     def start_crawl_run(self, source: str, now: datetime | None = None, stats: dict[str, Any] | None = None) -> int:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             row = CrawlRunRow(source=source, started=now or datetime.now(UTC), stats=stats or {})
             session.add(row)
             session.flush()
@@ -434,7 +485,7 @@ class Store:
     def finish_crawl_run(
         self, run_id: int, outcome: str, stats: dict[str, Any], now: datetime | None = None
     ) -> None:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             row = session.get(CrawlRunRow, run_id)
             if row is not None:
                 row.finished = now or datetime.now(UTC)
@@ -463,7 +514,7 @@ class Store:
         (killed, crashed): they become "interrupted". Returns how many."""
         host = socket.gethostname()
         changed = 0
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             query = select(CrawlRunRow).where(CrawlRunRow.source == source, CrawlRunRow.outcome == "running")
             for row in session.scalars(query):
                 stats = row.stats or {}
@@ -479,8 +530,10 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE), so
-        concurrent crawl workers wait for each other instead of failing mid-transaction."""
-        with self.session() as session:
+        concurrent writers wait for each other instead of failing mid-transaction (a deferred
+        transaction that has read cannot wait once another writer committed). Every write goes
+        through here; a lock held past the busy wait rolls it all back and raises StoreLocked."""
+        with self._lock_as_store_error(), self.session() as session:
             try:
                 if self.engine.dialect.name == "sqlite":
                     session.execute(text("BEGIN IMMEDIATE"))
@@ -490,14 +543,31 @@ class Store:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def _lock_as_store_error(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreLocked:
+            raise
+        except OperationalError as error:
+            if not _is_lock(error):
+                raise
+            raise StoreLocked(
+                f"cannot write to the store {self.where}: it is locked by another writer (waited "
+                f"{self.busy_seconds:g} s); nothing was written, try again when the other writer is done",
+                error,
+            ) from error
+
     def check_writable(self) -> None:
-        """Take the write lock once (and give it back): a StoreError when another writer holds it
-        longer than the busy timeout, or the database refuses writes."""
+        """Take the write lock once (and give it back): StoreLocked when another writer holds it
+        longer than the busy timeout, a StoreError when the database refuses writes."""
         try:
             with self.writing():
                 pass
+        except StoreError:
+            raise
         except OperationalError as error:
-            raise StoreError(f"cannot write to the store at {self.url}: {error.orig}; try again later") from None
+            raise StoreError(f"cannot write to the store {self.where}: {error.orig}; try again later") from None
 
     def record_sightings(
         self, sightings: Iterable[tuple[Event, str]], *, source: str, crawl: str, now: datetime | None = None

@@ -211,14 +211,17 @@ def import_events(
     now = parse_now(now_text, tz)
     source = source or f"import:{file.stem}"
     raw, problems = read_events(file, source, tz)
-    for problem in problems:
-        click.echo(f"skipped {problem}", err=True)
-    drops: Counter = Counter()
-    events = normalise_page(raw, now=now, tagger=get_tagger(config.config_dir), drops=drops)
-    for reason, count in sorted(drops.items()):
-        click.echo(f"dropped {count} event(s): {reason}", err=True)
     store = Store.from_settings(config)
     try:
+        # As `kontext crawl` does: a store locked by another writer is one line before any work,
+        # and should the lock come back before the upsert, that one transaction writes nothing.
+        store.check_writable()
+        for problem in problems:
+            click.echo(f"skipped {problem}", err=True)
+        drops: Counter = Counter()
+        events = normalise_page(raw, now=now, tagger=get_tagger(config.config_dir), drops=drops)
+        for reason, count in sorted(drops.items()):
+            click.echo(f"dropped {count} event(s): {reason}", err=True)
         counts = store.upsert_events(events, now=now)
         indexed: int | None = None
         if not no_index:

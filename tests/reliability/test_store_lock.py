@@ -81,13 +81,6 @@ def test_crawl_waits_for_another_writer_and_loses_nothing(tmp_path, kontext_env)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="store locked past the 30 s busy wait: `kontext import` ends with a sqlalchemy OperationalError "
-    "traceback (exit 1) instead of one line — Store.upsert_events does not translate 'database is locked' into "
-    "a StoreError, and the import does not call Store.check_writable first as `kontext crawl` now does "
-    "(kontext/commands/importer.py, kontext/store.py)",
-)
 def test_a_lock_held_past_the_wait_ends_in_one_clear_line_and_a_rerun_stores_everything(tmp_path, kontext_env) -> None:
     event_titles = [f"Werkstattgespräch Vertrieb {number}" for number in range(6)]
     page_titles = [f"Netzwerkabend Handwerk {number}" for number in range(6)]
