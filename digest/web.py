@@ -13,9 +13,9 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from fastapi.templating import Jinja2Templates
@@ -36,13 +36,15 @@ from digest.render import (
 from digest.searches import SavedSearchError, canonical, saved_search, search_params
 from digest.selection import Selector
 from digest.sending import mail_context
-from digest.subscribers import Status, Subscriber, SubscriberError, Subscribers
+from digest.subscribers import MAX_EMAIL_LENGTH, Status, Subscriber, SubscriberError, Subscribers
 from digest.tokens import Purpose, parse_token, verify
 from kontext.services import Meili
 from kontext.settings import Settings
 from kontext.store import Store
 from search.index import SearchError, SearchIndex
 from search.query import DEFAULT_AUDIENCES
+from search.web.api import SEARCH_PARAMETERS
+from search.web.problems import pages
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,35 @@ CONFIRMATION_INTERVAL = timedelta(minutes=10)
 NOT_SEARCH_FIELDS = {"email", "lang", "website", "action"}
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Kontext staff", charset="UTF-8"'}
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+LANGUAGE = {"type": "string", "enum": ["de", "en"]}
+INVALID_LINK = {404: "The link is invalid or has expired (the same page whatever is wrong with it)"}
+
+
+def form_body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`openapi_extra=` of a route that reads its form itself: the fields it understands."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {
+        "requestBody": {
+            "required": bool(required),
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        }
+    }
+
+
+# The saved search is the search page's parameters, without the page.
+SUBSCRIBE_FORM = form_body(
+    {
+        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH},
+        "lang": LANGUAGE,
+        **SEARCH_PARAMETERS,
+    },
+    required=("email",),
+)
+PREFERENCES_FORM = form_body(
+    {"action": {"type": "string", "enum": ["save", "resubscribe"]}, "lang": LANGUAGE, **SEARCH_PARAMETERS}
+)
 
 
 def _language(request: Request, chosen: str | None) -> str:
@@ -98,10 +129,7 @@ def router(
                 request,
                 lang,
                 "Link ungültig",
-                [
-                    "Dieser Link ist ungültig oder abgelaufen. "
-                    "Bitte nutzen Sie den Link aus der neuesten E-Mail."
-                ],
+                ["Dieser Link ist ungültig oder abgelaufen. Bitte nutzen Sie den Link aus der neuesten E-Mail."],
                 404,
             )
         return message(
@@ -140,7 +168,19 @@ def router(
 
     # --- subscribe -----------------------------------------------------------------------
 
-    @api.post("/subscribe", response_class=HTMLResponse)
+    @api.post(
+        "/subscribe",
+        response_class=HTMLResponse,
+        openapi_extra=SUBSCRIBE_FORM,
+        responses=pages(
+            400,
+            503,
+            meanings={
+                400: "The address or the search cannot be saved (a page that says which)",
+                503: "The confirmation mail cannot be sent right now",
+            },
+        ),
+    )
     async def subscribe(request: Request) -> HTMLResponse:
         form = await request.form()
         # The rest talks to the store and the mail server: off the event loop.
@@ -221,15 +261,14 @@ def router(
             lang,
             "Please confirm your subscription",
             [
-                "We have sent you an email. "
-                "You will receive the weekly digest once you follow the link in it.",
+                "We have sent you an email. You will receive the weekly digest once you follow the link in it.",
                 "No email? Please check your spam folder.",
             ],
         )
 
     # --- confirm -------------------------------------------------------------------------
 
-    @api.get("/confirm/{token}", response_class=HTMLResponse)
+    @api.get("/confirm/{token}", response_class=HTMLResponse, responses=pages(404, meanings=INVALID_LINK))
     def confirm(request: Request, token: str) -> HTMLResponse:
         now = moment(request)
         subscriber = holder(token, Purpose.CONFIRM, now)
@@ -294,7 +333,7 @@ def router(
         }
         return page(request, "manage.html", data, 400 if error else 200)
 
-    @api.get("/manage/{token}", response_class=HTMLResponse)
+    @api.get("/manage/{token}", response_class=HTMLResponse, responses=pages(404, meanings=INVALID_LINK))
     def manage(request: Request, token: str) -> HTMLResponse:
         now = moment(request)
         subscriber = holder(token, Purpose.MANAGE, now)
@@ -302,7 +341,14 @@ def router(
             return invalid(request, _language(request, None))
         return manage_page(request, token, subscriber, now)
 
-    @api.post("/manage/{token}", response_class=HTMLResponse)
+    @api.post(
+        "/manage/{token}",
+        response_class=HTMLResponse,
+        openapi_extra=PREFERENCES_FORM,
+        responses=pages(
+            400, 404, meanings={400: "The search cannot be saved (the page says which part)", **INVALID_LINK}
+        ),
+    )
     async def save_preferences(request: Request, token: str) -> HTMLResponse:
         form = await request.form()
         return await run_in_threadpool(_save_preferences, request, token, form)
@@ -330,7 +376,7 @@ def router(
 
     # --- unsubscribe ---------------------------------------------------------------------
 
-    @api.get("/unsubscribe/{token}", response_class=HTMLResponse)
+    @api.get("/unsubscribe/{token}", response_class=HTMLResponse, responses=pages(404, meanings=INVALID_LINK))
     def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
         # A GET never unsubscribes: link scanners and previews follow links.
         now = moment(request)
@@ -346,7 +392,7 @@ def router(
         }
         return page(request, "unsubscribe.html", data)
 
-    @api.post("/unsubscribe/{token}", response_class=HTMLResponse)
+    @api.post("/unsubscribe/{token}", response_class=HTMLResponse, responses=pages(404, meanings=INVALID_LINK))
     def unsubscribe(request: Request, token: str) -> HTMLResponse:
         now = moment(request)
         subscriber = holder(token, Purpose.UNSUBSCRIBE, now)
@@ -385,8 +431,26 @@ def router(
         if not (user_ok and password_ok):
             raise HTTPException(401, "wrong staff user or password", headers=CHALLENGE)
 
-    @api.get("/preview/{subscriber_id}", dependencies=[Depends(staff_only)])
-    def preview(request: Request, subscriber_id: int, part: str = "html") -> Response:
+    @api.get(
+        "/preview/{subscriber_id}",
+        dependencies=[Depends(staff_only)],
+        response_class=HTMLResponse,
+        responses={
+            200: {"content": {"text/plain": {}}, "description": "The digest's HTML part, or its text (part=text)"},
+            **pages(401, 403),
+            **pages(
+                404,
+                503,
+                meanings={404: "No such subscriber", 503: "The digest cannot be selected right now"},
+                media_type="text/plain",
+            ),
+        },
+    )
+    def preview(
+        request: Request,
+        subscriber_id: int,
+        part: Annotated[str, Query(json_schema_extra={"enum": ["html", "text"]})] = "html",
+    ) -> Response:
         subscriber = subscribers.get(subscriber_id)
         if subscriber is None:
             return PlainTextResponse("no such subscriber", status_code=404, headers=NO_STORE)
@@ -400,9 +464,7 @@ def router(
         finally:
             index.close()
         if selection.empty:
-            return PlainTextResponse(
-                "No digest: nothing new matches this subscriber's search.", headers=NO_STORE
-            )
+            return PlainTextResponse("No digest: nothing new matches this subscriber's search.", headers=NO_STORE)
         rendered = render_digest(
             subscriber,
             selection,

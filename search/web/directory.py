@@ -19,7 +19,9 @@ from kontext.settings import Settings
 from kontext.vocabulary import OrganizerKind
 from search.index import SearchError, SearchUnavailable
 from search.organisations import OrganisationResults, organisations_index, search_organisations
+from search.web.api import shaped
 from search.web.context import WebContext, get_context, language
+from search.web.problems import problems
 
 PER_PAGE = 20
 MAX_PAGE = 250
@@ -46,8 +48,7 @@ TEXTS = {
     },
     "en": {
         "title": "Associations, chambers and clusters",
-        "intro": "Who runs events for small and medium-sized companies: "
-        "chambers, associations, clusters, agencies.",
+        "intro": "Who runs events for small and medium-sized companies: chambers, associations, clusters, agencies.",
         "search": "Search",
         "query": "Name, sector or place",
         "kind": "Kind",
@@ -96,8 +97,7 @@ def _upcoming_counts(context: WebContext, ids: list[str]) -> dict[str, int]:
     except SearchError:
         return {}
     return {
-        key: int(count)
-        for key, count in (result.get("facetDistribution", {}).get("organisation_id") or {}).items()
+        key: int(count) for key, count in (result.get("facetDistribution", {}).get("organisation_id") or {}).items()
     }
 
 
@@ -106,24 +106,29 @@ def router(settings: Settings, meili: Meili) -> APIRouter:
     directory = APIRouter()
 
     def run(q: str, filters: dict[str, str | None], page: int) -> OrganisationResults:
-        return search_organisations(
-            index, q[:200], page=min(max(page, 1), MAX_PAGE), per_page=PER_PAGE, **filters
-        )
+        return search_organisations(index, q[:200], page=min(max(page, 1), MAX_PAGE), per_page=PER_PAGE, **filters)
 
-    @directory.get("/api/organisations", tags=["organisations"], summary="Search organisations")
+    @directory.get(
+        "/api/organisations",
+        tags=["organisations"],
+        summary="Search organisations",
+        responses=problems(400, 503),
+    )
     def api_organisations(
         q: Annotated[str, Query(max_length=200)] = "",
-        kind: str | None = None,
-        region: str | None = None,
-        sector: str | None = None,
+        kind: Annotated[
+            str | None,
+            Query(description="Kind of organisation", json_schema_extra=shaped({"type": "string", "enum": KINDS})),
+        ] = None,
+        region: Annotated[str | None, Query(description="Bundesland / region")] = None,
+        sector: Annotated[str | None, Query(description="Sector code (config/sectors.yaml)")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     ) -> dict[str, Any]:
-        """Associations, chambers and clusters matching a text, filtered by kind, region and sector."""
+        """Associations, chambers and clusters matching a text, filtered by kind, region and sector;
+        none (not an error) before `kontext index` first builds their index."""
         results = run(q, _filters(kind, region, sector), page)
         return {
-            "hits": [
-                {key: value for key, value in hit.items() if not key.startswith("_")} for hit in results.hits
-            ],
+            "hits": [{key: value for key, value in hit.items() if not key.startswith("_")} for hit in results.hits],
             "total": results.total,
             "page": results.page,
             "pages": results.pages,
@@ -146,9 +151,7 @@ def router(settings: Settings, meili: Meili) -> APIRouter:
         try:
             results = run(q, filters, page)
         except SearchUnavailable:
-            return context.render(
-                request, "error.html", lang, status=503, title=texts["unavailable"], message=""
-            )
+            return context.render(request, "error.html", lang, status=503, title=texts["unavailable"], message="")
         counts = _upcoming_counts(context, [hit["id"] for hit in results.hits])
         params = {"q": q, **filters, **({"lang": lang} if lang != "de" else {})}
 

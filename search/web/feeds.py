@@ -13,6 +13,7 @@ from search.query import SearchQuery, run_search
 from search.web.api import search_query
 from search.web.context import WebContext, get_context, search_url
 from search.web.i18n import DEFAULT_LANGUAGE, format_when
+from search.web.problems import problems
 
 FEED_SIZE = 100
 ICS = "text/calendar; charset=utf-8"
@@ -24,13 +25,13 @@ def _title(query: SearchQuery) -> str:
 
 def router() -> APIRouter:
     """Calendar and Atom feeds of a search, and one event's .ics."""
-    feeds = APIRouter(tags=["feeds"])
+    feeds = APIRouter(tags=["feeds"], responses=problems(400, 503))
 
     @feeds.get(
         "/events/{event_id}.ics",
         summary="One event as an iCalendar file (add to calendar)",
         response_class=Response,
-        responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such event"}},
+        responses={200: {"content": {"text/calendar": {}}}, **problems(404, meanings={404: "No such event"})},
     )
     def event_ics(event_id: str, context: Annotated[WebContext, Depends(get_context)]) -> Response:
         """One event as an iCalendar file to add to a calendar."""
