@@ -74,11 +74,16 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Signal:
-    """A group of audience words that pushes one audience label by `weight`."""
+    """A group of audience words that pushes one audience label by `weight`.
+
+    A `bridge_only` group (large, established companies) adds nothing on its own: its weight only
+    counts on the established side of the founders-meet-established bridge to `mixed`.
+    """
 
     label: AudienceLabel
     weight: float
     terms: tuple[str, ...]
+    bridge_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,11 +241,14 @@ def _audience(path: Path, data: dict[str, Any]) -> AudienceConfig:
     signals = []
     for number, group in enumerate(data.get("signals") or [], start=1):
         where = f"{path.name}: signal group {number}"
-        if not isinstance(group, dict) or set(group) - {"label", "weight", "terms"}:
-            raise TaggingConfigError(f"{where}: expected label, weight and terms")
+        if not isinstance(group, dict) or set(group) - {"label", "weight", "terms", "bridge_only"}:
+            raise TaggingConfigError(f"{where}: expected label, weight, terms and optionally bridge_only")
+        if not isinstance(group.get("bridge_only", False), bool):
+            raise TaggingConfigError(f"{where}: field 'bridge_only' must be true or false")
         mapping = _audience_map({group.get("label"): group.get("weight", 1.0)}, where)
         ((label, weight),) = mapping.items()
-        signals.append(Signal(label, weight, _words(group.get("terms"), f"{where}, field 'terms'")))
+        terms = _words(group.get("terms"), f"{where}, field 'terms'")
+        signals.append(Signal(label, weight, terms, bool(group.get("bridge_only", False))))
     format_weights = {}
     for fmt, weights in (data.get("format_weights") or {}).items():
         if fmt not in EventFormat.__members__.values():

@@ -222,11 +222,15 @@ class Tagger:
 
 
 def _features(doc, fields: list[tuple[str, int, int]], hits: list[Hit], organizer: OrganizerInfo) -> list[str]:
-    """The classifier's input: lemmas (title twice), the terms found inside compounds, the organiser kind."""
+    """The classifier's input: lemmas (title twice), the terms found inside compounds, the organiser kind.
+
+    Bare numbers (years, editions) are left out: they say nothing about an event, yet the model learned
+    them as evidence from the few hundred names it was trained on.
+    """
     title_end = next((end for name, _, end in fields if name == "title"), 0)
     words = []
     for text, offset, norm, is_word in doc.user_data["words"]:
-        if not is_word or text == "|":
+        if not is_word or text == "|" or norm.isdigit():
             continue
         words.append(norm)
         if offset < title_end:

@@ -124,6 +124,47 @@ def test_startups_meet_mittelstand_is_mixed(tagger: Tagger) -> None:
     assert tagging.format == EventFormat.MATCHMAKING
 
 
+def test_large_companies_alone_are_not_an_sme_audience(tagger: Tagger) -> None:
+    # "Konzerne" is a bridge-only word: with founders it makes `mixed`, without them it adds nothing
+    with_founders = tagger.tag(
+        TagInput(
+            title="Konzerne treffen Gründerteams",
+            description="Innovationsmanager großer Konzerne hören kurze Pitches von Start-ups und vereinbaren Piloten.",
+        )
+    )
+    assert with_founders.audience.label == AudienceLabel.MIXED
+    assert any("Konzerne" in line for line in with_founders.audience.evidence)
+    startup_scene = tagger.tag(
+        TagInput(
+            title="Gründerfestival mit DAX-Konzernen", description="Gründer, Investoren und Business Angels feiern."
+        )
+    )
+    assert startup_scene.audience.label != AudienceLabel.SME
+
+
+def test_a_chamber_named_in_the_text_speaks_for_businesses(tagger: Tagger) -> None:
+    tagging = tagger.tag(
+        TagInput(
+            title="Neue Regeln für Zuschüsse",
+            description="Anträge nimmt ab März die zuständige IHK oder Handwerkskammer entgegen.",
+        )
+    )
+    assert tagging.audience.label == AudienceLabel.SME
+
+
+def test_numbers_are_no_evidence_for_the_model(tagger: Tagger) -> None:
+    plain, dated = tagger.tag_many([TagInput(title="Xylophon Quartett"), TagInput(title="Xylophon Quartett 2026")])
+    assert (plain.format, plain.audience.label) == (dated.format, dated.audience.label)
+
+
+def test_a_format_chosen_by_the_model_says_so(tagger: Tagger) -> None:
+    for tagging in tagger.tag_many([TagInput(title=title) for title in ("2026", "Xylophon", "Quartett Nord", "Plugh")]):
+        if tagging.format != EventFormat.OTHER:
+            assert tagging.format_evidence[0].startswith("Textmodell: ")
+        else:
+            assert tagging.format_evidence
+
+
 def test_concert_is_public_and_has_no_sector(tagger: Tagger) -> None:
     tagging = tagger.tag(TagInput(title="Sommerkonzert im Park", description="Eintritt frei, für die ganze Familie."))
     assert tagging.audience.label == AudienceLabel.PUBLIC

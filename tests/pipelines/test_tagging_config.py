@@ -91,6 +91,7 @@ def test_parts_exact_and_weak_terms(config_copy: Path) -> None:
         ("sectors", lambda d: d["sectors"]["food"]["terms"].update({"fr": ["pain"]}), "unknown language 'fr'"),
         ("audience", lambda d: d["format_weights"].update({"gala": {"public": 1}}), "'gala' is not a format code"),
         ("audience", lambda d: d["signals"][0].update({"label": "vip"}), "'vip' is not an audience label"),
+        ("audience", lambda d: d["signals"][0].update({"bridge_only": "yes"}), "'bridge_only' must be true or false"),
         ("organizer_kinds", lambda d: d["kinds"]["chamber"].update({"sectors": ["banking"]}), "'banking'"),
         ("organizer_kinds", lambda d: d["kinds"].update({"guild": {}}), "kind 'guild'"),
     ],
