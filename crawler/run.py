@@ -92,6 +92,12 @@ class SourceReport:
             indexed=stats.get("kontext/index/indexed"),
         )
 
+    @property
+    def store_refused(self) -> bool:
+        """The store refused writes (locked past the busy wait, unreachable) and the crawl ended
+        incomplete: events may not be stored, and nothing was judged gone. A rerun stores them."""
+        return bool(self.error_kinds.get("store_unavailable")) and not self.complete
+
 
 def progress_snapshot(stats: dict[str, Any]) -> dict[str, Any]:
     """What a progress display shows for one source while it runs."""

@@ -190,3 +190,10 @@ def crawl(
         print_json([report.__dict__ for report in reports])
     else:
         print_report(reports)
+    refused = [report.source for report in reports if report.store_refused]
+    if refused:
+        # The report stays printed; the exit code tells cron the crawl has to run again.
+        raise UserError(
+            f"the store refused writes during the crawl of {', '.join(refused)} (locked by another writer "
+            "or unreachable), so some events may not be stored; run the crawl again when the store is free"
+        )

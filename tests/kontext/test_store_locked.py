@@ -104,3 +104,14 @@ def test_database_urls_in_messages_never_show_the_password() -> None:
     with pytest.raises(StoreError) as raised:
         Store("nosuchdialect://kontext:s3cr3t@db.internal/kontext")
     assert "s3cr3t" not in str(raised.value) and "kontext:***@db.internal" in str(raised.value)
+
+
+def test_a_crawl_left_incomplete_by_a_refusing_store_asks_for_a_rerun() -> None:
+    from crawler.run import SourceReport
+
+    refused = {"kontext/errors/store_unavailable": 2, "kontext/pages": 7, "finish_reason": "finished"}
+    assert SourceReport.from_stats("ihk-lock", refused).store_refused  # `kontext crawl` exits 2 after its report
+    recovered = {**refused, "kontext/complete": 1, "kontext/events/new": 6}  # a later flush stored everything
+    assert not SourceReport.from_stats("ihk-lock", recovered).store_refused
+    incomplete = {"kontext/pages": 7, "finish_reason": "finished"}  # incomplete for another reason
+    assert not SourceReport.from_stats("ihk-lock", incomplete).store_refused
