@@ -8,6 +8,7 @@ started by ``kontext services start``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -104,7 +105,21 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
     return response.status_code == 200 and response.json().get("status") == "available"
 
 
+def _reap() -> None:
+    """Forget managed servers that have exited (killed from outside, crashed), collecting their
+    exit status: a dead child left in _CHILDREN is a zombie and looks alive to os.kill(pid, 0)."""
+    for pid, child in list(_CHILDREN.items()):
+        if child.poll() is not None:
+            _CHILDREN.pop(pid, None)
+
+
+atexit.register(_reap)
+
+
 def _pid_alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        return child.poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -136,6 +151,7 @@ def running_meili(settings: Settings) -> Meili | None:
 
 def start_meili(settings: Settings, port: int | None = None) -> Meili:
     """Start the managed server (or return the running one) and wait until it is healthy."""
+    _reap()
     current = running_meili(settings)
     if current:
         return current
