@@ -39,6 +39,7 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     redis_url: str | None = None
     user_agent: str = "KontextBot/0.1 (+https://kontext.example/bot; events for SMEs and startups)"
+    store_busy_seconds: float | None = None  # how long a write waits for another writer's lock (store default)
 
     @property
     def managed_meili(self) -> bool:
@@ -82,6 +83,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("set both KONTEXT_STAFF_USER and KONTEXT_STAFF_PASSWORD, or neither")
 
     base_url = (env.get("KONTEXT_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    busy = _clean(env, "KONTEXT_STORE_BUSY_SECONDS")
+    try:
+        store_busy_seconds = float(busy) if busy else None
+    except ValueError:
+        store_busy_seconds = -1.0
+    if store_busy_seconds is not None and not 0 < store_busy_seconds <= 3600:
+        raise SettingsError(f"KONTEXT_STORE_BUSY_SECONDS must be a number of seconds from 0 to 3600 (got {busy!r})")
     return Settings(
         home=home,
         config_dir=config_dir,
@@ -100,4 +108,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_clean(env, "REDIS_URL"),
         user_agent=_clean(env, "KONTEXT_USER_AGENT")
         or "KontextBot/0.1 (+https://kontext.example/bot; events for SMEs and startups)",
+        store_busy_seconds=store_busy_seconds,
     )

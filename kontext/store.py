@@ -285,7 +285,9 @@ class Store:
     def from_settings(cls, settings: Settings) -> Store:
         if settings.database_url.startswith("sqlite:///"):
             settings.home.mkdir(parents=True, exist_ok=True)
-        return cls(settings.database_url)
+        if settings.store_busy_seconds is None:
+            return cls(settings.database_url)
+        return cls(settings.database_url, busy_seconds=settings.store_busy_seconds)
 
     def close(self) -> None:
         self.engine.dispose()

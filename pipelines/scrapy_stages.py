@@ -160,8 +160,9 @@ class StoreStage:
 
     def _flush(self) -> None:
         """Write what is pending. A store that stays locked or unreachable (busy_timeout passed) is
-        a counted one-line warning; the batch stays pending for the next flush, and pages whose
-        events were not written are not remembered, so the next crawl extracts them again."""
+        a counted one-line warning (`kontext/store/retries`); the batch stays pending for the next
+        flush, and pages whose events were not written are not remembered, so the next crawl
+        extracts them again. Only what is still unwritten when the spider closes is an error."""
         self.last_flush = time.monotonic()
         if self.store is None:
             return
@@ -182,11 +183,18 @@ class StoreStage:
                 self.store.save_pages(source, pages, now=now)
                 self.pending_pages = {}
         except OperationalError as error:
-            self.crawler.stats.inc_value("kontext/errors/store_unavailable")
+            self.crawler.stats.inc_value("kontext/store/retries")
             log.warning("store not written (will retry): %s", error.orig)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()
+        if self.pending or self.touched or self.pending_pages:
+            # A write that later got through is no error; this is: the crawl ends with these unwritten.
+            self.crawler.stats.inc_value("kontext/errors/store_unavailable")
+            log.error(
+                "the store refused writes to the end: %d events and %d pages of %s not stored; run the crawl again",
+                len(self.pending), len(self.touched) + len(self.pending_pages), self.crawler.spider.source.name,
+            )  # fmt: skip
 
     def spider_idle(self, spider: Spider) -> None:
         """Before a complete crawl ends, ask once more for the pages of events it did not find

@@ -29,9 +29,21 @@ def test_external_meilisearch_is_used_when_configured(tmp_path: Path) -> None:
         ({"MEILI_MASTER_KEY": "changeme"}, "placeholder"),
         ({"KONTEXT_STAFF_USER": "anna"}, "KONTEXT_STAFF_PASSWORD"),
         ({"KONTEXT_CONFIG": "/nonexistent/config"}, "does not exist"),
+        ({"KONTEXT_STORE_BUSY_SECONDS": "lange"}, "KONTEXT_STORE_BUSY_SECONDS must be a number"),
+        ({"KONTEXT_STORE_BUSY_SECONDS": "0"}, "KONTEXT_STORE_BUSY_SECONDS must be a number"),
     ],
 )
 def test_bad_settings_fail_with_one_clear_line(tmp_path: Path, env: dict, message: str) -> None:
     with pytest.raises(SettingsError, match=message) as error:
         load_settings({"KONTEXT_HOME": str(tmp_path), **env})
     assert "\n" not in str(error.value)
+
+
+def test_the_store_waits_as_long_as_the_setting_says(tmp_path: Path) -> None:
+    from kontext.store import BUSY_SECONDS, Store
+
+    default = Store.from_settings(load_settings({"KONTEXT_HOME": str(tmp_path)}))
+    short = Store.from_settings(load_settings({"KONTEXT_HOME": str(tmp_path), "KONTEXT_STORE_BUSY_SECONDS": "1.5"}))
+    assert (default.busy_seconds, short.busy_seconds) == (BUSY_SECONDS, 1.5)
+    default.close()
+    short.close()

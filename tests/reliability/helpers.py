@@ -16,15 +16,15 @@ from tests.crawler.test_crawl_sites import ALLOW_ALL, Page, event_page, listing
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # The other writer: opens the SQLite file itself, takes the write lock with one row written in an
-# open transaction, says so, holds it for the given seconds, commits and says so.
+# open transaction, says so, holds it for the given seconds (or until told on stdin), commits and says so.
 _HOLDER = """
-import sqlite3, sys, time
+import select, sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
 connection.execute("CREATE TABLE IF NOT EXISTS other_writer (note TEXT)")
 connection.execute("BEGIN IMMEDIATE")
 connection.execute("INSERT INTO other_writer VALUES ('written while Kontext waited')")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+select.select([sys.stdin], [], [], float(sys.argv[2]))
 connection.execute("COMMIT")
 print(f"released {time.time()}", flush=True)
 """
@@ -42,6 +42,7 @@ class WriteLock:
     def __enter__(self) -> WriteLock:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _HOLDER, str(self.database), str(self.seconds)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -49,6 +50,15 @@ class WriteLock:
         first = self.process.stdout.readline().strip()
         assert first == "locked", f"the other writer could not take the lock: {first!r}"
         return self
+
+    def release(self) -> float:
+        """Tell the other writer to commit now (before its seconds are up); the time.time() it did."""
+        if self.released_at is not None:
+            return self.released_at
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write("release\n")
+        self.process.stdin.flush()
+        return self.wait()
 
     def wait(self) -> float:
         """Wait until the other writer committed; the time.time() it did."""
@@ -66,8 +76,10 @@ class WriteLock:
             else:
                 self.process.kill()
                 self.process.wait()
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
+        if self.process is not None:
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    stream.close()
 
 
 def other_writer_rows(database: Path) -> int:

@@ -114,3 +114,81 @@ def test_a_lock_held_past_the_wait_ends_in_one_clear_line_and_a_rerun_stores_eve
     assert rerun_crawl["complete"] and rerun_crawl["errors"] == 0
     assert stored_titles(kontext_env) == sorted(event_titles + page_titles)
     assert other_writer_rows(db) == 1
+
+
+def answer(handler, page) -> None:
+    """Write a (status, content type, body) page from inside a handler."""
+    status, content_type, body = page
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def crawl_with_a_lock_taken_midway(tmp_path, env, seconds: float, *, outlast: bool) -> tuple:
+    """Crawl a calendar of eight events; when the fourth page is asked for, another writer takes the
+    store for `seconds` (at most: it commits when the crawl has ended). A page answered 2.5 s later
+    makes the crawl try to write while it is locked; unless `outlast`, the last page is answered only
+    once the lock is gone."""
+    titles = [f"Betriebsbesichtigung Logistik {number}" for number in range(8)]
+    pages = calendar_site(titles)
+    db = database(env)
+    locks: list[WriteLock] = []
+
+    def take_lock(handler, page=pages["/events/e003"]) -> None:
+        if not locks:  # the first crawl only; the rerun finds the store free
+            locks.append(WriteLock(db, seconds=seconds).__enter__())
+        answer(handler, page)
+
+    def later(handler, page=pages["/events/e005"]) -> None:
+        time.sleep(2.5)
+        answer(handler, page)
+
+    def after_release(handler, page=pages["/events/e007"]) -> None:
+        if not outlast:
+            while not locks:
+                time.sleep(0.05)
+            locks[0].wait()
+        answer(handler, page)
+
+    pages.update({"/events/e003": take_lock, "/events/e005": later, "/events/e007": after_release})
+    with Site(pages) as site:
+        sources = write_sources(
+            tmp_path / "sources.yaml", [{"name": "ihk-midway", "start_urls": [f"{site.url}/events"]}]
+        )
+        result = run_kontext(env, "crawl", "--sources-file", sources, "--no-index", "--json", "--now", NOW)
+        for lock in locks:
+            lock.release()  # the first crawl has ended: the other writer commits now
+            lock.__exit__(None, None, None)
+        rerun = run_kontext(env, "crawl", "--sources-file", sources, "--no-index", "--json", "--now", NOW)
+    return titles, result, rerun, db
+
+
+@pytest.mark.slow
+def test_a_lock_taken_mid_crawl_and_released_costs_a_retry_not_an_error(tmp_path, kontext_env) -> None:
+    env = {**kontext_env, "KONTEXT_STORE_BUSY_SECONDS": "0.5"}
+    titles, result, rerun, db = crawl_with_a_lock_taken_midway(tmp_path, env, 4.0, outlast=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "will retry" in result.stderr  # a write was refused while the other writer held the store
+    report = json.loads(result.stdout)[0]
+    assert (report["new"], report["errors"], report["complete"]) == (8, 0, True), report
+    assert stored_titles(env) == sorted(titles)
+    assert json.loads(rerun.stdout)[0]["new"] == 0
+    assert other_writer_rows(db) == 1
+
+
+@pytest.mark.slow
+def test_a_lock_held_past_the_end_of_a_crawl_is_one_error_one_line_and_a_rerun_stores_everything(
+    tmp_path, kontext_env
+) -> None:
+    env = {**kontext_env, "KONTEXT_STORE_BUSY_SECONDS": "0.5"}
+    titles, result, rerun, db = crawl_with_a_lock_taken_midway(tmp_path, env, 300.0, outlast=True)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "run the crawl again" in result.stderr.strip().splitlines()[-1]
+    report = json.loads(result.stdout)[0]
+    assert report["error_kinds"].get("store_unavailable", 0) >= 1 and not report["complete"], report
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert stored_titles(env) == sorted(titles)  # the rerun brought in what the lock kept out, once
+    assert other_writer_rows(db) == 1
