@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -48,6 +49,9 @@ from pipelines.identity import canonical_url
 
 log = logging.getLogger(__name__)
 
+# A page no crawl of its source has fetched for this long is forgotten, with its HTTP cache entry:
+# both tables would otherwise keep every page a source ever had (past events, old listings).
+FORGET_PAGES_AFTER = timedelta(days=90)
 # Fields that change on every crawl without the event changing; they do not make a row dirty.
 VOLATILE_FIELDS = {"first_seen", "last_seen", "updated", "source_urls"}
 # How long a write waits for another writer's lock (SQLite's busy timeout) before it gives up.
@@ -651,6 +655,7 @@ class Store:
         if not keys:
             return counts
         with self.writing() as session:
+            session.execute(update(CrawledPageRow).where(CrawledPageRow.key.in_(keys)).values(seen=now))
             version_ids = {
                 version_id
                 for ids in session.scalars(select(CrawledPageRow.event_ids).where(CrawledPageRow.key.in_(keys)))
@@ -689,6 +694,21 @@ class Store:
                     )
                 else:
                     row.digest, row.event_ids, row.seen = digest, event_ids, now
+
+    def forget_pages(self, source: str, *, now: datetime, after: timedelta = FORGET_PAGES_AFTER) -> tuple[int, int]:
+        """Forget the pages of `source` no crawl fetched for `after`, and every HTTP cache entry older
+        than that whose page no source fetched since (robots.txt and failed pages included: the
+        cache is a saving, the next crawl just asks without validators). (pages, cache entries) gone."""
+        cutoff = now - after
+        with self.writing() as session:
+            pages = session.execute(
+                delete(CrawledPageRow).where(CrawledPageRow.source == source, CrawledPageRow.seen < cutoff)
+            ).rowcount
+            recent = select(CrawledPageRow.url).where(CrawledPageRow.seen >= cutoff)
+            cached = session.execute(
+                delete(HttpCacheRow).where(HttpCacheRow.stored < cutoff, HttpCacheRow.url.not_in(recent))
+            ).rowcount
+        return pages or 0, cached or 0
 
     def page_digests(self, source: str) -> dict[str, str]:
         """Body hash per page URL of everything this source's crawls extracted."""

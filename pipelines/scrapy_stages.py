@@ -188,8 +188,10 @@ class StoreStage:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()
+
+    def _count_unwritten(self) -> None:
+        """A write that later got through is no error; this is: the crawl ends with these unwritten."""
         if self.pending or self.touched or self.pending_pages:
-            # A write that later got through is no error; this is: the crawl ends with these unwritten.
             self.crawler.stats.inc_value("kontext/errors/store_unavailable")
             log.error(
                 "the store refused writes to the end: %d events and %d pages of %s not stored; run the crawl again",
@@ -224,6 +226,7 @@ class StoreStage:
         stats = self.crawler.stats
         try:
             self._flush()  # again, in case the store was locked at the last attempt
+            self._count_unwritten()
             complete = self._complete(reason)
             judge, failed, gone = True, self.failed_urls, self.gone_urls
             if self.shared is not None:
@@ -240,6 +243,10 @@ class StoreStage:
                 )
                 stats.set_value("kontext/events/gone", vanished.gone)
                 stats.set_value("kontext/events/removed", vanished.removed)
+                if complete:  # an incomplete crawl did not look everywhere: its pages are not judged
+                    pages, cached = self.store.forget_pages(spider.source.name, now=spider.now)
+                    stats.set_value("kontext/pages/forgotten", pages)
+                    stats.set_value("httpcache/forgotten", cached)
             stats.set_value("kontext/complete", int(complete))
             stats.set_value("kontext/events/seen", len(self.counted))
             stats.set_value("kontext/errors", error_count(stats.get_stats()))

@@ -86,3 +86,23 @@ def test_crawl_runs_are_recorded(store: Store) -> None:
     (recorded,) = store.crawl_runs("ihk-test")
     assert recorded["outcome"] == "finished"
     assert recorded["stats"] == {"kontext/pages": 3}
+
+
+def test_pages_no_crawl_fetched_for_90_days_are_forgotten_with_their_cache(store: Store) -> None:
+    start = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+    pages = {url: ("digest", []) for url in ("https://ihk.example/a", "https://ihk.example/b")}
+    store.save_pages("ihk", pages, now=start)
+    store.save_pages("hwk", {"https://hwk.example/c": ("digest", [])}, now=start)
+    entries = [
+        (f"fp-{name}", url, 200, {}, b"<h1>page</h1>")
+        for name, url in (("a", "https://ihk.example/a"), ("b", "https://ihk.example/b"), ("r", "https://ihk.example/robots.txt"))
+    ]  # fmt: skip
+    store.cache_responses(entries, start)
+    later = start + timedelta(days=100)
+    store.touch_pages("ihk", ["https://ihk.example/a"], crawl="c2", now=later)  # fetched again, unchanged (304)
+    assert store.forget_pages("ihk", now=later) == (1, 2)  # page b; the cache of b and of robots.txt
+    assert set(store.page_digests("ihk")) == {"https://ihk.example/a"}
+    assert store.cached_response("fp-a") is not None  # its page is still fetched, though stored long ago
+    assert store.cached_response("fp-b") is None and store.cached_response("fp-r") is None
+    assert set(store.page_digests("hwk")) == {"https://hwk.example/c"}  # another source's pages wait for its crawl
+    assert store.forget_pages("ihk", now=later) == (0, 0)
