@@ -136,6 +136,16 @@ def html(body: str, title: str = "Testseite") -> Page:
     return 200, HTML, page.encode()
 
 
+def send_page(handler: BaseHTTPRequestHandler, page: Page) -> None:
+    """Write a (status, content type, body) page from inside a handler."""
+    status, content_type, body = page
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def event_page(title: str, start: datetime, city: str, url: str, description: str = "") -> Page:
     """A detail page with a schema.org Event in JSON-LD, the way chambers publish them."""
     data = {

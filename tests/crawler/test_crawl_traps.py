@@ -10,7 +10,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.traps import trap_reason, without_session_ids
-from tests.crawler.test_crawl_sites import ALLOW_ALL, Site, crawl, event_page, html, listing, write_sources
+from tests.crawler.test_crawl_sites import (
+    ALLOW_ALL,
+    Site,
+    crawl,
+    event_page,
+    html,
+    listing,
+    send_page,
+    write_sources,
+)
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -64,35 +73,26 @@ def month_page(handler) -> None:
     query = parse_qs(urlsplit(handler.path).query)
     year, month = map(int, query.get("month", ["2026-11"])[0].split("-"))
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    _send(handler, listing({}, next_page=f"/kalender?month={year}-{month:02d}"))
+    send_page(handler, listing({}, next_page=f"/kalender?month={year}-{month:02d}"))
 
 
 def growing_query(handler) -> None:
-    _send(handler, listing({}, next_page=handler.path + "&f=a"))
+    send_page(handler, listing({}, next_page=handler.path + "&f=a"))
 
 
 def growing_path(handler) -> None:
-    _send(handler, listing({}, next_page="r/"))
+    send_page(handler, listing({}, next_page="r/"))
 
 
 def session_page(handler) -> None:
     token = len(handler.server.site.hits)  # a new session id on every visit
     links = {f"/events/s1;jsessionid=S{token}": "Termin", f"/events/s1?PHPSESSID=P{token}": "Termin"}
-    _send(handler, listing(links))
-
-
-def _send(handler, page) -> None:
-    status, content_type, body = page
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_page(handler, listing(links))
 
 
 def numbered_page(handler) -> None:
     number = int(parse_qs(urlsplit(handler.path).query)["page"][0])
-    _send(handler, listing({}, next_page=f"/liste?page={number + 1}"))
+    send_page(handler, listing({}, next_page=f"/liste?page={number + 1}"))
 
 
 @pytest.mark.slow
@@ -164,4 +164,3 @@ def test_traps_end_and_limits_hold(tmp_path, kontext_env) -> None:
     assert not reports["many"]["complete"]
     assert len(paths) < 60
     assert all(hit.status != 404 for hit in site.hits), [hit.path for hit in site.hits if hit.status == 404]
-

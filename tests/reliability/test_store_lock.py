@@ -13,7 +13,7 @@ import pytest
 
 from kontext.settings import load_settings
 from tests.conftest import KONTEXT, REPO, run_kontext
-from tests.crawler.test_crawl_sites import Site, crawl, write_sources
+from tests.crawler.test_crawl_sites import Site, crawl, send_page, write_sources
 from tests.reliability.helpers import (
     WriteLock,
     calendar_site,
@@ -116,16 +116,6 @@ def test_a_lock_held_past_the_wait_ends_in_one_clear_line_and_a_rerun_stores_eve
     assert other_writer_rows(db) == 1
 
 
-def answer(handler, page) -> None:
-    """Write a (status, content type, body) page from inside a handler."""
-    status, content_type, body = page
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
 def crawl_with_a_lock_taken_midway(tmp_path, env, seconds: float, *, outlast: bool) -> tuple:
     """Crawl a calendar of eight events; when the fourth page is asked for, another writer takes the
     store for `seconds` (at most: it commits when the crawl has ended). A page answered 2.5 s later
@@ -139,18 +129,18 @@ def crawl_with_a_lock_taken_midway(tmp_path, env, seconds: float, *, outlast: bo
     def take_lock(handler, page=pages["/events/e003"]) -> None:
         if not locks:  # the first crawl only; the rerun finds the store free
             locks.append(WriteLock(db, seconds=seconds).__enter__())
-        answer(handler, page)
+        send_page(handler, page)
 
     def later(handler, page=pages["/events/e005"]) -> None:
         time.sleep(2.5)
-        answer(handler, page)
+        send_page(handler, page)
 
     def after_release(handler, page=pages["/events/e007"]) -> None:
         if not outlast:
             while not locks:
                 time.sleep(0.05)
             locks[0].wait()
-        answer(handler, page)
+        send_page(handler, page)
 
     pages.update({"/events/e003": take_lock, "/events/e005": later, "/events/e007": after_release})
     with Site(pages) as site:
