@@ -36,7 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kontext.records import Audience, Event, Geo, Organizer, Price, Tag, Venue  # noqa: E402
-from kontext.services import MEILI_VERSION, Meili, start_meili, stop_meili  # noqa: E402
+from kontext.services import MEILI_VERSION, Meili, meili_session  # noqa: E402
 from kontext.settings import load_settings  # noqa: E402
 from kontext.vocabulary import Attendance, AudienceLabel, EventFormat, OrganizerKind  # noqa: E402
 
@@ -286,20 +286,6 @@ def run_phase(name: str, size: int, args: argparse.Namespace, meili: Meili, db: 
     return result
 
 
-@contextmanager
-def meilisearch_server(home: Path) -> Iterator[Meili]:
-    """MEILI_URL when set, else a throwaway server (started and stopped here)."""
-    if os.environ.get("MEILI_URL"):
-        yield Meili(os.environ["MEILI_URL"], os.environ.get("MEILI_MASTER_KEY"), managed=False)
-        return
-    settings = load_settings({"KONTEXT_HOME": str(home / "meili"), "PATH": os.environ.get("PATH", "")})
-    server = start_meili(settings)
-    try:
-        yield server
-    finally:
-        stop_meili(settings)
-
-
 def _rate(result: dict[str, Any]) -> float:
     return result["events"] / result["seconds"] if result["seconds"] else 0.0
 
@@ -387,7 +373,10 @@ def main(argv: list[str] | None = None) -> int:
         f"indexing bench {datetime.now(UTC).date().isoformat()} on {platform.node()}: {os.cpu_count()} CPUs, "
         f"load average {load}"
     )
-    with tempfile.TemporaryDirectory(prefix="kontext-indexing-") as tmp, meilisearch_server(Path(tmp)) as meili:
+    with (
+        tempfile.TemporaryDirectory(prefix="kontext-indexing-") as tmp,
+        meili_session(load_settings({**os.environ, "KONTEXT_HOME": f"{tmp}/meili"})) as meili,
+    ):
         print(
             f"Meilisearch {MEILI_VERSION if meili.managed else '(MEILI_URL)'} at {meili.url}; "
             f"writes of {args.batch} documents"

@@ -31,8 +31,7 @@ import sys
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -42,7 +41,7 @@ import yaml
 
 from kontext.records import Audience, Event, Organizer, Price, Tag, Venue
 from kontext.sample_site import expected_events, load_content
-from kontext.services import Meili, start_meili, stop_meili
+from kontext.services import Meili, meili_session
 from kontext.settings import PROJECT_ROOT, load_settings
 from kontext.vocabulary import AudienceLabel, EventFormat
 from search.index import SearchIndex, event_document, event_index_settings
@@ -225,21 +224,6 @@ def score(ranked: list[str], relevant: set[str], noise: set[str] | None) -> Resu
 # --- runs ----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def meilisearch() -> Iterator[Meili]:
-    """MEILI_URL when set, else a throwaway server (started and stopped here)."""
-    if os.environ.get("MEILI_URL"):
-        yield Meili(os.environ["MEILI_URL"], os.environ.get("MEILI_MASTER_KEY"), managed=False)
-        return
-    with tempfile.TemporaryDirectory(prefix="kontext-bench-") as home:
-        settings = load_settings({"KONTEXT_HOME": home, "PATH": os.environ.get("PATH", "")})
-        server = start_meili(settings)
-        try:
-            yield server
-        finally:
-            stop_meili(settings)
-
-
 def index_for(meili: Meili, variant: Variant, corpus: list[Gold], tag: str) -> SearchIndex:
     """A fresh index of the corpus with the option's settings and documents."""
     settings = event_index_settings(None if variant.synonyms else {})
@@ -311,7 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{name} {len(corpus)} events" for name, corpus in corpora.items())
     )
     header = f"{'option':<17} {'kind':<9} {'n':>3} {'recall@10':>9} {'nDCG@10':>8} {'noise@10':>8}"
-    with meilisearch() as meili:
+    with (
+        tempfile.TemporaryDirectory(prefix="kontext-bench-") as home,
+        meili_session(load_settings({**os.environ, "KONTEXT_HOME": home})) as meili,
+    ):
         table: dict[str, list[tuple[str, dict, Result]]] = {}
         for variant in variants:
             table[variant.name] = evaluate(meili, variant, corpora, queries)

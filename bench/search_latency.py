@@ -41,7 +41,7 @@ import httpx
 import meilisearch
 
 from kontext.records import Audience, Event, Geo, Organizer, Price, Tag, Venue
-from kontext.services import Meili, start_meili, stop_meili
+from kontext.services import Meili, meili_session
 from kontext.settings import PROJECT_ROOT, load_settings
 from kontext.vocabulary import Attendance, AudienceLabel, EventFormat, OrganizerKind
 from search.index import SearchIndex, event_document
@@ -202,20 +202,6 @@ def query_mix(count: int, seed: int) -> list[dict[str, str | list[str]]]:
 
 
 @contextmanager
-def meilisearch_server(home: Path) -> Iterator[Meili]:
-    """MEILI_URL when set, else a throwaway server (started and stopped here)."""
-    if os.environ.get("MEILI_URL"):
-        yield Meili(os.environ["MEILI_URL"], os.environ.get("MEILI_MASTER_KEY"), managed=False)
-        return
-    settings = load_settings({"KONTEXT_HOME": str(home / "meili"), "PATH": os.environ.get("PATH", "")})
-    server = start_meili(settings)
-    try:
-        yield server
-    finally:
-        stop_meili(settings)
-
-
-@contextmanager
 def kontext_serve(meili: Meili, prefix: str, home: Path) -> Iterator[str]:
     """`kontext serve` in its own process, as in production (one uvicorn worker)."""
     import socket
@@ -281,7 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{platform.node()}: {os.cpu_count()} CPUs, load average {load}"
     print(f"search latency bench {now.date().isoformat()} on {machine}")
     mix = query_mix(args.queries, args.seed)
-    with tempfile.TemporaryDirectory(prefix="kontext-latency-") as tmp, meilisearch_server(Path(tmp)) as meili:
+    with (
+        tempfile.TemporaryDirectory(prefix="kontext-latency-") as tmp,
+        meili_session(load_settings({**os.environ, "KONTEXT_HOME": f"{tmp}/meili"})) as meili,
+    ):
         prefix = f"lat{uuid.uuid4().hex[:8]}"
         index = SearchIndex(meili, f"{prefix}_events")
         started = time.perf_counter()
