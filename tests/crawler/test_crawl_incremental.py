@@ -14,10 +14,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kontext.settings import load_settings
-from kontext.store import Store
 from tests.conftest import KONTEXT, REPO, run_kontext
-from tests.crawler.test_crawl_sites import ALLOW_ALL, HTML, Site, crawl, event_page, listing, write_sources
+from tests.crawler.test_crawl_sites import (
+    ALLOW_ALL,
+    HTML,
+    Site,
+    crawl,
+    event_page,
+    listing,
+    store_of,
+    stored_titles,
+    write_sources,
+)
 
 pytestmark = pytest.mark.slow
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -41,18 +49,6 @@ TITLES = {
     "b": "Sprechtag Außenwirtschaft Türkei",
     "c": "Netzwerkabend Familienunternehmen",
 }
-
-
-def store_of(env: dict[str, str]) -> Store:
-    return Store.from_settings(load_settings(env))
-
-
-def titles_in_store(env: dict[str, str]) -> list[str]:
-    store = store_of(env)
-    try:
-        return sorted(event.title for event in store.iter_events())
-    finally:
-        store.close()
 
 
 def test_a_second_crawl_revalidates_and_extracts_nothing_unchanged(tmp_path, kontext_env) -> None:
@@ -121,7 +117,7 @@ def test_vanished_events_are_flagged_then_leave_search(tmp_path, kontext_env) ->
         site.pages["/events"] = (503, HTML, b"<h1>Wartung</h1>")
         broken = crawl_indexed("2026-12-10T10:00")
         assert not broken["complete"] and broken["gone"] == 0 and broken["errors"] >= 1
-    assert titles_in_store(env) == sorted([TITLES["a"], TITLES["c"]])
+    assert stored_titles(env) == sorted([TITLES["a"], TITLES["c"]])
 
 
 def test_a_crawl_killed_mid_run_reruns_without_duplicates_or_loss(tmp_path, kontext_env) -> None:
@@ -137,7 +133,7 @@ def test_a_crawl_killed_mid_run_reruns_without_duplicates_or_loss(tmp_path, kont
             deadline = time.monotonic() + 120
             while stored < 5 and time.monotonic() < deadline and worker.poll() is None:
                 time.sleep(0.3)
-                stored = len(titles_in_store(kontext_env)) if (tmp_path / "home" / "kontext.db").exists() else 0
+                stored = len(stored_titles(kontext_env)) if (tmp_path / "home" / "kontext.db").exists() else 0
             assert worker.poll() is None, "the crawl ended before it could be killed"
             worker.send_signal(signal.SIGKILL)
         finally:
@@ -145,7 +141,7 @@ def test_a_crawl_killed_mid_run_reruns_without_duplicates_or_loss(tmp_path, kont
             log.close()
         assert 5 <= stored < 30
         rerun = crawl(kontext_env, path)["ihk-slow"]
-    in_store = titles_in_store(kontext_env)
+    in_store = stored_titles(kontext_env)
     assert in_store == sorted(titles.values())  # all of them, each once
     assert rerun["new"] + rerun["unchanged"] + rerun["updated"] == 30
     assert rerun["new"] <= 30 - 5

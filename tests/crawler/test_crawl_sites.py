@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
+from kontext.settings import load_settings
+from kontext.store import Store
 from tests.conftest import run_kontext
 
 HTML = "text/html; charset=utf-8"
@@ -136,11 +138,26 @@ def html(body: str, title: str = "Testseite") -> Page:
     return 200, HTML, page.encode()
 
 
-def send_page(handler: BaseHTTPRequestHandler, page: Page) -> None:
-    """Write a (status, content type, body) page from inside a handler."""
+def store_of(env: dict[str, str]) -> Store:
+    return Store.from_settings(load_settings(env))
+
+
+def stored_titles(env: dict[str, str]) -> list[str]:
+    """Titles of the events in the store of this environment, sorted (duplicates would show)."""
+    store = store_of(env)
+    try:
+        return sorted(event.title for event in store.iter_events())
+    finally:
+        store.close()
+
+
+def send_page(handler: BaseHTTPRequestHandler, page: Page, headers: dict[str, str] | None = None) -> None:
+    """Write a (status, content type, body) page from inside a handler, with any extra headers."""
     status, content_type, body = page
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)

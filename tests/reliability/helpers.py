@@ -10,8 +10,6 @@ from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
-from kontext.settings import load_settings
-from kontext.store import Store
 from tests.crawler.test_crawl_sites import ALLOW_ALL, Page, event_page, listing
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -88,19 +86,6 @@ def other_writer_rows(database: Path) -> int:
 
     with sqlite3.connect(database) as connection:
         return connection.execute("SELECT count(*) FROM other_writer").fetchone()[0]
-
-
-def store_of(env: dict[str, str]) -> Store:
-    return Store.from_settings(load_settings(env))
-
-
-def stored_titles(env: dict[str, str]) -> list[str]:
-    """Titles of the events in the store of this environment, sorted (duplicates would show)."""
-    store = store_of(env)
-    try:
-        return sorted(event.title for event in store.iter_events())
-    finally:
-        store.close()
 
 
 def calendar_site(titles: list[str], first: datetime | None = None) -> dict[str, Page]:

@@ -28,6 +28,7 @@ from kontext.settings import load_settings
 from kontext.store import Store
 from search.index import SearchIndex
 from tests.conftest import clean_environment, run_kontext
+from tests.search.test_sync import index_ids
 
 pytestmark = [pytest.mark.faults, pytest.mark.meili, pytest.mark.slow]
 SPACE = 6 * 2**20  # what Meilisearch gets: enough to start, not enough for the events below
@@ -118,16 +119,6 @@ def full_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FullDi
         stop_meili(settings)
         if mounted:
             subprocess.run(["umount", str(data)], check=False)
-
-
-def index_ids(index: SearchIndex) -> set[str]:
-    found, offset = set(), 0
-    while True:
-        page = index.client.index(index.uid).get_documents({"fields": ["id"], "limit": 1000, "offset": offset})
-        found.update(document.id for document in page.results)
-        offset += 1000
-        if offset >= page.total:
-            return found
 
 
 def test_disk_full_is_one_clear_line_nothing_is_lost_and_index_succeeds_after_space_is_freed(

@@ -17,8 +17,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.crawler.test_crawl_safety import endless_body, endless_redirects
-from tests.crawler.test_crawl_sites import ALLOW_ALL, HTML, Site, crawl, event_page, listing, write_sources
-from tests.reliability.helpers import BERLIN, stored_titles
+from tests.crawler.test_crawl_sites import (
+    ALLOW_ALL,
+    HTML,
+    Site,
+    crawl,
+    event_page,
+    listing,
+    send_page,
+    stored_titles,
+    write_sources,
+)
+from tests.reliability.helpers import BERLIN
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 START = datetime(2027, 5, 4, 9, 30, tzinfo=BERLIN)
@@ -48,12 +58,7 @@ def slow(handler) -> None:
     """Answers long after the crawler's download timeout."""
     time.sleep(DOWNLOAD_TIMEOUT * 4)
     try:
-        body = "<h1>zu spät</h1>".encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", HTML)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send_page(handler, (200, HTML, "<h1>zu spät</h1>".encode()))
     except OSError:
         return
 
@@ -87,24 +92,12 @@ def short_body(handler) -> None:
 
 def lying_gzip(handler) -> None:
     """Says gzip, sends plain bytes."""
-    body = b"<h1>kein gzip</h1>" * 50
-    handler.send_response(200)
-    handler.send_header("Content-Type", HTML)
-    handler.send_header("Content-Encoding", "gzip")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_page(handler, (200, HTML, b"<h1>kein gzip</h1>" * 50), {"Content-Encoding": "gzip"})
 
 
 def gzip_bomb(handler) -> None:
     """A 40 kB gzip body that inflates to 40 MB."""
-    body = gzip.compress(b" " * 40_000_000, compresslevel=9)
-    handler.send_response(200)
-    handler.send_header("Content-Type", HTML)
-    handler.send_header("Content-Encoding", "gzip")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_page(handler, (200, HTML, gzip.compress(b" " * 40_000_000, compresslevel=9)), {"Content-Encoding": "gzip"})
 
 
 class FailsOnce:
@@ -116,12 +109,7 @@ class FailsOnce:
 
     def __call__(self, handler) -> None:
         self.calls += 1
-        status, content_type, body = (500, HTML, b"<h1>Fehler</h1>") if self.calls == 1 else self.page
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send_page(handler, (500, HTML, b"<h1>Fehler</h1>") if self.calls == 1 else self.page)
 
 
 GOOD = {

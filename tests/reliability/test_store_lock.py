@@ -13,13 +13,11 @@ import pytest
 
 from kontext.settings import load_settings
 from tests.conftest import KONTEXT, REPO, run_kontext
-from tests.crawler.test_crawl_sites import Site, crawl, send_page, write_sources
+from tests.crawler.test_crawl_sites import Site, crawl, send_page, store_of, stored_titles, write_sources
 from tests.reliability.helpers import (
     WriteLock,
     calendar_site,
     other_writer_rows,
-    store_of,
-    stored_titles,
 )
 
 pytestmark = pytest.mark.faults

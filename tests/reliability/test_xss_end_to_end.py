@@ -25,8 +25,8 @@ from kontext.services import Meili
 from kontext.settings import load_settings
 from search.web.app import create_app
 from tests.conftest import run_kontext
-from tests.crawler.test_crawl_sites import ALLOW_ALL, HTML, Site, html, listing, write_sources
-from tests.reliability.helpers import BERLIN, store_of
+from tests.crawler.test_crawl_sites import ALLOW_ALL, HTML, Site, html, listing, store_of, write_sources
+from tests.reliability.helpers import BERLIN
 from tests.search.conftest import LiveServer
 
 pytestmark = [pytest.mark.faults, pytest.mark.meili, pytest.mark.slow]
