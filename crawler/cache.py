@@ -30,9 +30,8 @@ from scrapy.http import Request, Response
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
-from sqlalchemy.exc import OperationalError
 
-from kontext.store import Store
+from kontext.store import UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ class StoreCacheStorage:
         else:
             try:
                 cached = self.store.cached_response(key)
-            except OperationalError as error:  # a locked store: fetch without validators
+            except UNAVAILABLE as error:  # a locked store: fetch without validators
                 self._trouble(spider, error)
                 return None
             if cached is None:
@@ -131,12 +130,12 @@ class StoreCacheStorage:
         if self.pending and self.store is not None:
             try:
                 self.store.cache_responses(self.pending.values(), datetime.now(UTC))
-            except OperationalError as error:  # the cache is a saving, not a record: drop the batch
+            except UNAVAILABLE as error:  # the cache is a saving, not a record: drop the batch
                 self._trouble(spider, error)
             self.pending = {}
 
     @staticmethod
-    def _trouble(spider: Any, error: OperationalError) -> None:
+    def _trouble(spider: Any, error: Exception) -> None:
         crawler = getattr(spider, "crawler", None)
         if crawler is not None:
             crawler.stats.inc_value("httpcache/store_unavailable")

@@ -64,19 +64,17 @@ class StoreError(UserError):
     """The store cannot be opened or written (locked, unreachable, wrong URL)."""
 
 
-class StoreLocked(StoreError, OperationalError):
-    """Another writer held the store's write lock past the busy wait; the transaction was rolled back.
-
-    Also an OperationalError, so code that treats a failed write as "retry later" (the crawl's
-    pipeline, the HTTP cache) keeps doing so, while a command shows its one line.
-    """
+class StoreLocked(StoreError):
+    """Another writer held the store's write lock past the busy wait; the transaction was rolled back."""
 
     def __init__(self, message: str, error: OperationalError) -> None:
-        OperationalError.__init__(self, error.statement, error.params, error.orig)
-        self.message = message
+        super().__init__(message)
+        self.orig = error.orig  # the database's own words, as on an OperationalError
 
-    def __str__(self) -> str:
-        return self.message
+
+# What a write may fail with when the store is busy or away: the crawl's pipeline and the HTTP
+# cache treat these as "retry at the next flush"; a command shows StoreLocked as its one line.
+UNAVAILABLE = (StoreLocked, OperationalError)
 
 
 def masked_url(url: str) -> str:
@@ -269,8 +267,6 @@ class Store:
                 with self._lock_as_store_error():
                     Base.metadata.create_all(self.engine)
                 break
-            except StoreLocked:
-                raise
             except OperationalError as error:
                 # Two workers opening a new store at once: the other one created a table first;
                 # the next attempt skips what exists.
@@ -553,8 +549,6 @@ class Store:
     def _lock_as_store_error(self) -> Iterator[None]:
         try:
             yield
-        except StoreLocked:
-            raise
         except OperationalError as error:
             if not _is_lock(error):
                 raise

@@ -16,13 +16,12 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
-from sqlalchemy.exc import OperationalError
 
 from crawler.items import CrawledEvent, PageDone, PageSeen
 from crawler.middlewares import connect as connect_outcomes
 from kontext.records import Event
 from kontext.settings import Settings
-from kontext.store import Store
+from kontext.store import UNAVAILABLE, Store
 from pipelines.normalise import DropEvent, normalise
 from pipelines.tagging import get_tagger
 from search.index import SearchIndex, SearchUnavailable
@@ -182,7 +181,7 @@ class StoreStage:
                 }
                 self.store.save_pages(source, pages, now=now)
                 self.pending_pages = {}
-        except OperationalError as error:
+        except UNAVAILABLE as error:
             self.crawler.stats.inc_value("kontext/store/retries")
             log.warning("store not written (will retry): %s", error.orig)
 
@@ -255,7 +254,7 @@ class StoreStage:
             plain = {key: value for key, value in stats.get_stats().items() if isinstance(value, int | float | str)}
             plain["finish_reason"] = str(reason)
             self.store.finish_crawl_run(self.run_id, outcome, plain, now=datetime.now(UTC))
-        except OperationalError as error:
+        except UNAVAILABLE as error:
             stats.inc_value("kontext/errors/store_unavailable")
             log.warning("crawl of %s not recorded, the store is unavailable: %s", spider.source.name, error.orig)
         finally:

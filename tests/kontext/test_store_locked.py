@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from kontext.errors import UserError
 from kontext.records import Event
-from kontext.store import Store, StoreError, StoreLocked, masked_url
+from kontext.store import UNAVAILABLE, Store, StoreError, StoreLocked, masked_url
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ def test_a_write_past_the_busy_wait_is_one_line_naming_the_lock_and_the_file(sto
         store.upsert_events([event("a")], now=NOW)
     error = raised.value
     assert isinstance(error, StoreError) and isinstance(error, UserError)  # the CLI's one line, exit 2
-    assert isinstance(error, OperationalError)  # the crawl pipeline still retries it at the next flush
+    assert isinstance(error, UNAVAILABLE)  # the crawl pipeline and the HTTP cache retry it at the next flush
     message = str(error)
     assert "\n" not in message and "locked" in message and str(database) in message
     assert "0.2 s" in message and "sqlalche.me" not in message
