@@ -151,15 +151,19 @@ def decide_format(
     """Exactly one format: the strongest terms, nudged by the model; online seminars become webinars."""
     scores = {label.code: 0.0 for label in lexicon.labels}
     evidence: dict[str, list[tuple[float, str]]] = {}
-    seen: set[tuple[str, str]] = set()
-    for hit in hits:
-        key = (hit.entry.label, fold(hit.surface))
+    seen: set[tuple[str, str, str]] = set()
+
+    def strength(hit: Hit) -> float:
+        return hit.entry.weight * FORMAT_FIELD_FACTOR.get(hit.field, 1.0)
+
+    for hit in sorted(hits, key=lambda hit: -strength(hit)):
+        # one format word counts once per field, however it is inflected ("days", "Day") or listed
+        key = (hit.entry.label, hit.key or fold(hit.surface), hit.field)
         if key in seen:
             continue
         seen.add(key)
-        strength = hit.entry.weight * FORMAT_FIELD_FACTOR.get(hit.field, 1.0)
-        scores[hit.entry.label] += strength
-        evidence.setdefault(hit.entry.label, []).append((strength, quote(hit)))
+        scores[hit.entry.label] += strength(hit)
+        evidence.setdefault(hit.entry.label, []).append((strength(hit), quote(hit)))
     scores[EventFormat.OTHER.value] += FORMAT_DEFAULT
     for code, probability in model.items():
         if code in scores:

@@ -11,6 +11,7 @@ match it contains, so "Energieeffizienz" (a topic) is not also "Energie", and "n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ MIN_INFIX_PART = 7  # ... and in its middle
 MIN_REST = 3  # what is left of a compound next to a matched part
 INFLECTIONS = ("innen", "ern", "en", "er", "es", "e", "n", "s")
 SEPARATOR = "\n|\n"  # between title, description, tags and organiser: no phrase crosses it
+# The words of a name written in camel case: "PyCon" -> Py|Con, "nwHacks" -> nw|Hacks, "SREDay" -> SRE|Day
+CAMEL_PIECE = re.compile(r"[A-ZÄÖÜ]+(?![a-zäöüß])|[A-ZÄÖÜ]?[a-zäöüß]+|[0-9]+")
+CAMEL_CASE = re.compile(r"[a-zäöüß][A-ZÄÖÜ]|[A-ZÄÖÜ]{2}[a-zäöüß]")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Hit:
     field: str  # title, description, tags or organizer
     start: int
     end: int
+    key: str = ""  # the lemma of the matched words ("day" for "days"): one word, however inflected
 
     @property
     def length(self) -> int:
@@ -186,7 +191,8 @@ class TermMatcher:
                         entries = self.suffix.get(tail[: -len(ending)])
                         if entries is not None:
                             break
-            if entries and self._is_word(word[:start].removesuffix("s") if start > 4 else word[:start]):
+            rest = word[:start]
+            if entries and (self._is_word(rest) or (start > 4 and rest[-1] == "s" and self._is_word(rest[:-1]))):
                 hits.extend((start, size, entry) for entry in entries)
         for start in range(MIN_REST, size - MIN_INFIX_PART - MIN_REST + 1):
             for end in range(start + MIN_INFIX_PART, size - MIN_REST + 1):
@@ -200,25 +206,40 @@ class TermMatcher:
         if cached is not None:
             return cached
         folded = fold(word)
-        hits: list[tuple[int, int, Entry]] = []
         if "-" in folded.strip("-"):
             pieces, offset = [], 0
             for piece in folded.split("-"):
                 pieces.append((offset, piece))
                 offset += len(piece) + 1
-            for i, (start, piece) in enumerate(pieces):
-                for j in range(i, len(pieces)):
-                    end = pieces[j][0] + len(pieces[j][1])
-                    joined = folded[start:end]
-                    normed = self.normalise(word[start:end])
-                    for entry in self.whole.get(joined) or self.whole.get(normed) or ():
-                        # "Online-Shop" is no online event: pieces of a word say nothing about the medium
-                        if (start, end) != (0, len(folded)) and entry.dimension != "online":
-                            hits.append((start, end, entry))
-                hits.extend((start + s, start + e, entry) for s, e, entry in self._split(piece))
+            hits = self._piece_hits(word, folded, pieces)
+        elif CAMEL_CASE.search(word) and len(word) == len(folded):
+            # a piece in capitals is an acronym or a shout ("HackTX", "ArchitekTOUR"), not a word of the name
+            pieces = [(match.start(), match.group().lower()) for match in CAMEL_PIECE.finditer(word)
+                      if not (match.group().isupper() and len(match.group()) > 1)]
+            hits = self._piece_hits(word, folded, pieces)
+            if len(pieces) > 1:
+                # brand names glue their words: a part may stand first ("Hack-": HackTX) or last ("-con": PyCon)
+                first, last = pieces[0], pieces[-1]
+                hits.extend((0, len(first[1]), entry) for entry in self.prefix.get(first[1], ()))
+                hits.extend((last[0], len(folded), entry) for entry in self.suffix.get(last[1], ()))
         else:
             hits = self._split(folded)
         self._compounds[word] = hits
+        return hits
+
+    def _piece_hits(self, word: str, folded: str, pieces: list[tuple[int, str]]) -> list[tuple[int, int, Entry]]:
+        """Terms made of whole pieces of a hyphenated or camel-case word, and compounds inside each piece."""
+        hits: list[tuple[int, int, Entry]] = []
+        for i, (start, piece) in enumerate(pieces):
+            for j in range(i, len(pieces)):
+                end = pieces[j][0] + len(pieces[j][1])
+                joined = folded[start:end]
+                normed = self.normalise(word[start:end])
+                for entry in self.whole.get(joined) or self.whole.get(normed) or ():
+                    # "Online-Shop" is no online event: pieces of a word say nothing about the medium
+                    if (start, end) != (0, len(folded)) and entry.dimension != "online":
+                        hits.append((start, end, entry))
+            hits.extend((start + s, start + e, entry) for s, e, entry in self._split(piece))
         return hits
 
     def find(self, doc: Doc, fields: list[tuple[str, int, int]]) -> list[Hit]:
@@ -234,12 +255,14 @@ class TermMatcher:
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
             for entry in self.by_key[self.nlp.vocab.strings[match_id]]:
-                hits.append(Hit(entry, span.text, field_at(span.start_char), span.start_char, span.end_char))
+                key = " ".join(token.norm_ for token in span)
+                hits.append(Hit(entry, span.text, field_at(span.start_char), span.start_char, span.end_char, key))
         for text, offset, _, _ in doc.user_data["words"]:
-            if len(text) < 3 + MIN_REST or not text[0].isalpha():
+            if not text[0].isalpha() or (len(text) < 3 + MIN_REST and not CAMEL_CASE.search(text)):
                 continue
             for start, end, entry in self.compound_hits(text):
-                hits.append(Hit(entry, text, field_at(offset), offset + start, offset + end))
+                key = self.normalise(text[start:end])
+                hits.append(Hit(entry, text, field_at(offset), offset + start, offset + end, key))
         return longest_first(hits)
 
 

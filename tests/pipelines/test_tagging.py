@@ -9,6 +9,8 @@ import pytest
 from kontext.records import Event, Organizer
 from kontext.vocabulary import Attendance, AudienceLabel, EventFormat, OrganizerKind
 from pipelines.tagging import Tagger, Tagging, TagInput, get_tagger, tag_event
+from pipelines.tagging.decide import decide_format
+from pipelines.tagging.matching import Entry, Hit
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -64,6 +66,47 @@ def test_lemmas_and_capitals(tagger: Tagger) -> None:
     assert "machinery" in sectors(tagging)
     # a lower-case verb is not the noun: "messen" (to measure) is no trade fair
     assert tagger.tag(TagInput(title="Wir messen die Luftqualität")).format != EventFormat.TRADE_FAIR
+
+
+@pytest.mark.parametrize(
+    ("title", "event_format", "word"),
+    [
+        ("PyCon Greece", EventFormat.CONFERENCE, "PyCon"),
+        ("KubeCon + CloudNativeCon Europe", EventFormat.CONFERENCE, "KubeCon"),
+        ("JSConf EU", EventFormat.CONFERENCE, "JSConf"),
+        ("Devopsdays Prague", EventFormat.CONFERENCE, "Devopsdays"),
+        ("nwHacks", EventFormat.HACKATHON, "nwHacks"),
+        ("HackTX", EventFormat.HACKATHON, "HackTX"),
+        ("OxfordHack 2026", EventFormat.HACKATHON, "OxfordHack"),
+    ],
+)
+def test_brand_names_glue_their_format_words(tagger: Tagger, title: str, event_format: EventFormat, word: str) -> None:
+    tagging = tagger.tag(TagInput(title=title))
+    assert tagging.format == event_format
+    assert f"Begriff: „{word}“" in tagging.format_evidence
+
+
+def test_capitals_inside_a_name_are_no_format_word(tagger: Tagger) -> None:
+    # "TOUR" in capitals is a shout inside a name, not a guided tour; "Silicon" does not end in "-con"
+    for title, word in (("Heinze ArchitekTOUR Hamburg", "ArchitekTOUR"), ("Silicon Saxony Jahresempfang", "Silicon")):
+        evidence = tagger.tag(TagInput(title=title)).format_evidence
+        assert not any(word in line for line in evidence), evidence
+
+
+def test_a_format_word_counts_once_per_field_however_inflected(tagger: Tagger) -> None:
+    # "days", "Days" and "day" are one word; "matchmaking" in the title and again in the text is two mentions
+    conference = Entry("formats", "conference", 0.5, "days", lang="en")
+    matchmaking = Entry("formats", "matchmaking", 1.0, "matchmaking", lang="en")
+    hits = [
+        Hit(matchmaking, "matchmaking", "title", 7, 18, "matchmaking"),
+        Hit(conference, "days", "title", 19, 23, "day"),
+        Hit(matchmaking, "matchmaking", "description", 60, 71, "matchmaking"),
+        Hit(conference, "Days", "description", 80, 84, "day"),
+        Hit(conference, "day", "description", 90, 93, "day"),
+    ]
+    event_format, evidence = decide_format(tagger.config.formats, hits, [], {"conference": 0.98})
+    assert event_format == EventFormat.MATCHMAKING
+    assert evidence[0] == "Begriff: „matchmaking“"
 
 
 def test_english_event(tagger: Tagger) -> None:
