@@ -6,7 +6,9 @@ Conventions (the ones listings need):
   started yesterday and runs until Friday stays this year.
 - A weekday next to a date is a check. When the year is missing it chooses between the coming
   occurrence and the one before ("Do, 16.01." on a page crawled in November is last January if
-  that was a Thursday); when the year is given the date wins and the conflict is logged.
+  that was a Thursday). When the year is given the date wins and the conflict is logged, except
+  when that date is past and the same day a year later has the weekday: then the year after
+  ("Fr, 09.01.2025" crawled in December 2025 is 9 January 2026, last year's number kept by habit).
 - A weekday alone is the next one after the reference day ("Donnerstag" said on a Thursday is a
   week ahead); "diesen Freitag" is this week's, "nächsten Freitag" next week's, "kommenden Freitag"
   the coming one. A range of weekdays ("Montag bis Freitag") is the one that has not ended yet.
@@ -73,11 +75,28 @@ class Resolver:
         if spec.month is None:
             return self._day_of_month(spec, floor)
         if spec.year is not None:
-            found = _valid(spec.year, spec.month, spec.day)
-            if found is not None and spec.weekday is not None and found.weekday() != spec.weekday:
-                log.info("weekday %s contradicts %s; the date wins", spec.weekday, found)
-            return found
+            return self._with_year(spec)
         return self._year_for(spec, floor)
+
+    def _with_year(self, spec: Day) -> date | None:
+        """The written date, or the same day a year later when the weekday calls for it (year_after_fits)."""
+        found = _valid(spec.year, spec.month, spec.day)
+        if self.year_after_fits(spec):
+            log.info("weekday %s contradicts %s but fits the year after; the year after wins", spec.weekday, found)
+            return _valid(spec.year + 1, spec.month, spec.day)
+        if found is not None and spec.weekday is not None and found.weekday() != spec.weekday:
+            log.info("weekday %s contradicts %s; the date wins", spec.weekday, found)
+        return found
+
+    def year_after_fits(self, spec: Day) -> bool:
+        """Whether a written date is past, its weekday is wrong and the same day a year later has it:
+        "Fr, 09.01.2025" in a listing of December 2025 is 9 January 2026, last year's number kept
+        out of habit."""
+        if spec.year is None or spec.month is None or spec.day is None or spec.weekday is None:
+            return False
+        found, following = _valid(spec.year, spec.month, spec.day), _valid(spec.year + 1, spec.month, spec.day)
+        return found is not None and following is not None and found < self.today \
+            and found.weekday() != spec.weekday and following.weekday() == spec.weekday
 
     def _holiday(self, spec: Day, floor: date) -> date | None:
         if spec.year is not None:
@@ -317,6 +336,7 @@ def _resolve(reading: Reading, resolver: Resolver) -> tuple[date | datetime, dat
         moment = resolver.now + timedelta(minutes=reading.start.minutes)
         return moment.replace(second=0, microsecond=0), None
 
+    reading = _years_together(reading, resolver)
     start_day = _start_day(reading, resolver)
     if start_day is None:
         return None
@@ -346,6 +366,22 @@ def _resolve(reading: Reading, resolver: Resolver) -> tuple[date | datetime, dat
     elif reading.end_is_start:
         end = start_day
     return start, end
+
+
+def _years_together(reading: Reading, resolver: Resolver) -> Reading:
+    """Both ends of a range written with one year take the year after together when a weekday calls
+    for it ("Fr, 09.01.2025 – 11.01.2025" in December 2025), unless the other end's weekday fits
+    the written year; then the text contradicts itself and both dates stay as written."""
+    start, end = reading.start, reading.end
+    if start is None or end is None or start.year is None or start.year != end.year:
+        return reading
+    if not (resolver.year_after_fits(start) or resolver.year_after_fits(end)):
+        return reading
+    written = [_valid(day.year, day.month, day.day) if day.month and day.day else None for day in (start, end)]
+    if any(day.weekday is not None and found is not None and found.weekday() == day.weekday
+           for day, found in zip((start, end), written, strict=True)):
+        return replace(reading, start=replace(start, weekday=None), end=replace(end, weekday=None))
+    return replace(reading, start=replace(start, year=start.year + 1), end=replace(end, year=end.year + 1))
 
 
 def _floats(day: Day | None) -> bool:

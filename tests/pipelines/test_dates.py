@@ -105,11 +105,26 @@ def test_weekday_chooses_between_coming_and_past_occurrence(now: datetime) -> No
     assert iso("Do, 16.01.", now)["start"] == "2025-01-16"
 
 
-def test_a_contradicting_weekday_never_wins_over_a_full_date(now: datetime, caplog) -> None:
+def test_a_full_date_wins_over_a_contradicting_weekday(now: datetime, caplog) -> None:
     caplog.set_level("INFO", logger="pipelines.dates.resolve")
-    # 3 December 2025 is a Wednesday, not a Monday.
+    # 3 December 2025 is a Wednesday, not a Monday; the date has not passed, so it stands.
     assert iso("Montag, 03.12.2025", now)["start"] == "2025-12-03"
     assert "contradicts" in caplog.text
+    # Past dates stand too when the weekday fits them, or fits the same day a year later no better:
+    # 9 January 2025 was a Thursday; 12 August 2025 a Tuesday and 12 August 2026 is a Wednesday.
+    assert iso("Do, 09.01.2025", now)["start"] == "2025-01-09"
+    assert iso("Sa, 12.08.2025", now)["start"] == "2025-08-12"
+
+
+def test_last_years_number_with_next_years_weekday(now: datetime) -> None:
+    # A listing crawled in November 2025: 9 January 2025 was a Thursday, 9 January 2026 is a Friday.
+    assert iso("Fr, 09.01.2025, 19 Uhr", now) == {"start": "2026-01-09T19:00", "end": None}
+    assert iso("Freitag, 9. Januar 2025", now)["start"] == "2026-01-09"
+    # A range moves as a whole, also when only one end carries the weekday.
+    assert iso("Fr, 09.01.2025 – 11.01.2025", now) == {"start": "2026-01-09", "end": "2026-01-11"}
+    assert iso("09.01.2025 – So, 11.01.2025", now) == {"start": "2026-01-09", "end": "2026-01-11"}
+    # When the other end's weekday fits the written year, the text contradicts itself: as written.
+    assert iso("Do, 09.01.2025 – So, 11.01.2025", now) == {"start": "2025-01-09", "end": "2025-01-11"}
 
 
 def test_weekday_with_a_day_of_month_finds_the_month(now: datetime) -> None:
