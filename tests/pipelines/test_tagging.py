@@ -75,6 +75,8 @@ def test_lemmas_and_capitals(tagger: Tagger) -> None:
         ("KubeCon + CloudNativeCon Europe", EventFormat.CONFERENCE, "KubeCon"),
         ("JSConf EU", EventFormat.CONFERENCE, "JSConf"),
         ("Devopsdays Prague", EventFormat.CONFERENCE, "Devopsdays"),
+        ("PGDay Paris", EventFormat.CONFERENCE, "PGDay"),
+        ("Craft Con Budapest", EventFormat.CONFERENCE, "Con"),
         ("nwHacks", EventFormat.HACKATHON, "nwHacks"),
         ("HackTX", EventFormat.HACKATHON, "HackTX"),
         ("OxfordHack 2026", EventFormat.HACKATHON, "OxfordHack"),
