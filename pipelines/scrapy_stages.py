@@ -30,6 +30,9 @@ from search.sync import sync_index
 log = logging.getLogger(__name__)
 STORE_BATCH = 50
 FLUSH_SECONDS = 2.0
+# After a refused write the next try waits 2, 4, 8 … s (at most this long): each try can block the
+# crawl for the store's whole busy wait, and a full batch would otherwise try again at every item.
+MAX_RETRY_SECONDS = 60.0
 # At most this many pages of events a crawl did not find again are asked for once more.
 RECHECK_LIMIT = 50
 # Sent by StoreStage once a source's crawl is in the store (vanished events judged), before the
@@ -107,6 +110,7 @@ class StoreStage:
         self.fetched: set[str] = set()
         self.rechecked = False
         self.last_flush = time.monotonic()
+        self.retry_wait = 0.0  # seconds until the next try after a refused write; 0 while writes succeed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreStage:
@@ -145,7 +149,11 @@ class StoreStage:
             self.fetched.add(item.url)
         else:
             return item
-        if len(self.pending) + len(self.touched) >= STORE_BATCH or time.monotonic() - self.last_flush > FLUSH_SECONDS:
+        since = time.monotonic() - self.last_flush
+        if self.retry_wait:
+            if since > self.retry_wait:
+                self._flush()
+        elif len(self.pending) + len(self.touched) >= STORE_BATCH or since > FLUSH_SECONDS:
             self._flush()
         return item
 
@@ -181,9 +189,11 @@ class StoreStage:
                 }
                 self.store.save_pages(source, pages, now=now)
                 self.pending_pages = {}
+            self.retry_wait = 0.0
         except UNAVAILABLE as error:
             self.crawler.stats.inc_value("kontext/store/retries")
-            log.warning("store not written (will retry): %s", error.orig)
+            self.retry_wait = min(MAX_RETRY_SECONDS, max(FLUSH_SECONDS, 2 * self.retry_wait))
+            log.warning("store not written (will retry in %.0f s): %s", self.retry_wait, error.orig)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self._flush()

@@ -180,3 +180,34 @@ def test_a_lock_held_past_the_end_of_a_crawl_is_one_error_one_line_and_a_rerun_s
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert stored_titles(env) == sorted(titles)  # the rerun brought in what the lock kept out, once
     assert other_writer_rows(db) == 1
+
+
+@pytest.mark.slow
+def test_a_locked_store_is_tried_again_after_a_growing_wait_not_at_every_event(tmp_path, kontext_env) -> None:
+    """Each try blocks the crawl for the whole busy wait; once a batch is full, trying again at every
+    further event would add that wait per event. Tries back off (2, 4, 8 … s) instead."""
+    env = {**kontext_env, "KONTEXT_STORE_BUSY_SECONDS": "0.3"}
+    titles = [f"Sprechtag Außenwirtschaft {number}" for number in range(150)]
+    pages = calendar_site(titles)
+    db = database(env)
+    locks: list[WriteLock] = []
+
+    def take_lock(handler, page=pages["/events"]) -> None:
+        if not locks:
+            locks.append(WriteLock(db, seconds=300.0).__enter__())
+        send_page(handler, page)
+
+    pages["/events"] = take_lock
+    with Site(pages) as site:
+        sources = write_sources(tmp_path / "sources.yaml", [{"name": "ihk-many", "start_urls": [f"{site.url}/events"]}])
+        result = run_kontext(env, "crawl", "--sources-file", sources, "--no-index", "--json", "--now", NOW)
+        for lock in locks:
+            lock.release()
+            lock.__exit__(None, None, None)
+        rerun = run_kontext(env, "crawl", "--sources-file", sources, "--no-index", "--json", "--now", NOW)
+    assert result.returncode == 2, result.stderr[-3000:]
+    tries = result.stderr.count("will retry")
+    assert 1 <= tries <= 12, f"{tries} tries while locked"  # one per event after the first batch: ~100
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert stored_titles(env) == sorted(titles)
+    assert other_writer_rows(db) == 1
