@@ -54,7 +54,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "While another process holds an open write transaction on the SQLite store, `kontext import` and "
         "`kontext crawl` wait and finish with everything stored — or, when the lock outlasts their wait, end "
         "with one clear line; either way a rerun stores everything once and the other writer's work stays. "
-        "A lock taken in the middle of a crawl and released before its end costs a retry, not an error.",
+        "A lock taken in the middle of a crawl and released before its end costs a retry, not an error, "
+        "and a crawl kept out tries again after a growing wait (2, 4, 8 … s), not at every event.",
         (
             "tests/reliability/test_store_lock.py",
             "tests/crawler/test_crawl_cli.py::test_a_store_locked_by_another_writer_is_one_clear_line",
