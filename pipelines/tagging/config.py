@@ -33,6 +33,8 @@ class Mode(StrEnum):
     EXACT = "exact"  # whole word/phrase only
     PREFIX = "prefix"  # only as the first part of a compound ("Bau-")
     SUFFIX = "suffix"  # only as the last part of a compound ("-bau")
+    NAME_PREFIX = "name-prefix"  # only as the first piece of a camel-case name ("Hack-": HackTX)
+    NAME_SUFFIX = "name-suffix"  # only as the last piece of a camel-case name ("-con": PyCon)
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,11 @@ def _names(value: Any, where: str) -> tuple[str, str]:
     return value["de"], value["en"]
 
 
-def _part(word: str, where: str) -> Term:
+def _part(word: str, where: str, *, name: bool = False) -> Term:
     if word.endswith("-") and not word.startswith("-"):
-        return Term(word[:-1], "", STRONG, Mode.PREFIX)
+        return Term(word[:-1], "", STRONG, Mode.NAME_PREFIX if name else Mode.PREFIX)
     if word.startswith("-") and not word.endswith("-"):
-        return Term(word[1:], "", STRONG, Mode.SUFFIX)
+        return Term(word[1:], "", STRONG, Mode.NAME_SUFFIX if name else Mode.SUFFIX)
     raise TaggingConfigError(f'{where}: part {word!r} must start or end with \'-\' ("Bau-" or "-bau")')
 
 
@@ -189,7 +191,7 @@ def _lexicon(path: Path, data: dict[str, Any], key: str, what: str, allowed: lis
             raise TaggingConfigError(f"{where}: not a {what} code (one of {', '.join(allowed)})")
         if not isinstance(entry, dict):
             raise TaggingConfigError(f"{where}: expected a mapping with label and terms")
-        unknown = set(entry) - {"label", "nace", "terms", "parts", "exact", "weak"}
+        unknown = set(entry) - {"label", "nace", "terms", "parts", "name_parts", "exact", "weak"}
         if unknown:
             raise TaggingConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}")
         de, en = _names(entry.get("label"), where)
@@ -199,10 +201,14 @@ def _lexicon(path: Path, data: dict[str, Any], key: str, what: str, allowed: lis
             terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.TERM, lang))
         for lang, word in _words_by_language(entry.get("exact"), f"{where}, field 'exact'"):
             terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.EXACT, lang))
-        for word in _words(entry.get("parts"), f"{where}, field 'parts'"):
-            part = _part(word, f"{where}, field 'parts'")
-            terms.append(Term(part.text, code, part.weight, part.mode))
-        listed = {term.text.casefold() for term in terms}
+        for field_name in ("parts", "name_parts"):
+            for word in _words(entry.get(field_name), f"{where}, field '{field_name}'"):
+                part = _part(word, f"{where}, field '{field_name}'", name=field_name == "name_parts")
+                weight = WEAK if f"-{part.text}".casefold() in weak or f"{part.text}-".casefold() in weak else STRONG
+                terms.append(Term(part.text, code, weight, part.mode))
+        listed = {term.text.casefold() for term in terms if term.mode in (Mode.TERM, Mode.EXACT)}
+        listed |= {f"-{term.text}".casefold() for term in terms if term.mode in (Mode.SUFFIX, Mode.NAME_SUFFIX)}
+        listed |= {f"{term.text}-".casefold() for term in terms if term.mode in (Mode.PREFIX, Mode.NAME_PREFIX)}
         missing = sorted(weak - listed)
         if missing:
             raise TaggingConfigError(f"{where}: weak term {missing[0]!r} is not among its terms or exact words")

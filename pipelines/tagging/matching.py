@@ -101,6 +101,8 @@ class TermMatcher:
         self.prefix: dict[str, list[Entry]] = {}
         self.suffix: dict[str, list[Entry]] = {}
         self.infix: dict[str, list[Entry]] = {}
+        self.name_prefix: dict[str, list[Entry]] = {}  # parts that only begin or end a camel-case name
+        self.name_suffix: dict[str, list[Entry]] = {}
         self._compounds: dict[str, list[tuple[int, int, Entry]]] = {}
         for entry in entries:
             self._add(entry)
@@ -139,6 +141,10 @@ class TermMatcher:
             self.prefix.setdefault(form, []).append(entry)
         elif entry.mode == Mode.SUFFIX:
             self.suffix.setdefault(form, []).append(entry)
+        elif entry.mode == Mode.NAME_PREFIX:
+            self.name_prefix.setdefault(form, []).append(entry)
+        elif entry.mode == Mode.NAME_SUFFIX:
+            self.name_suffix.setdefault(form, []).append(entry)
 
     def tokens(self, text: str) -> Doc:
         """Tokenise and normalise one text."""
@@ -214,14 +220,18 @@ class TermMatcher:
             hits = self._piece_hits(word, folded, pieces)
         elif CAMEL_CASE.search(word) and len(word) == len(folded):
             # a piece in capitals is an acronym or a shout ("HackTX", "ArchitekTOUR"), not a word of the name
-            pieces = [(match.start(), match.group().lower()) for match in CAMEL_PIECE.finditer(word)
-                      if not (match.group().isupper() and len(match.group()) > 1)]
+            every = [(match.start(), match.group()) for match in CAMEL_PIECE.finditer(word)]
+            pieces = [(start, text.lower()) for start, text in every if not (text.isupper() and len(text) > 1)]
             hits = self._piece_hits(word, folded, pieces)
-            if len(pieces) > 1:
+            if len(every) > 1:
                 # brand names glue their words: a part may stand first ("Hack-": HackTX) or last ("-con": PyCon)
-                first, last = pieces[0], pieces[-1]
-                hits.extend((0, len(first[1]), entry) for entry in self.prefix.get(first[1], ()))
-                hits.extend((last[0], len(folded), entry) for entry in self.suffix.get(last[1], ()))
+                first, (last_at, last) = every[0][1], every[-1]
+                if not first.isupper():
+                    for entry in (*self.prefix.get(first.lower(), ()), *self.name_prefix.get(first.lower(), ())):
+                        hits.append((0, len(first), entry))
+                if not last.isupper():
+                    for entry in (*self.suffix.get(last.lower(), ()), *self.name_suffix.get(last.lower(), ())):
+                        hits.append((last_at, len(folded), entry))
         else:
             hits = self._split(folded)
         self._compounds[word] = hits

@@ -88,11 +88,18 @@ def test_brand_names_glue_their_format_words(tagger: Tagger, title: str, event_f
     assert f"Begriff: „{word}“" in tagging.format_evidence
 
 
-def test_capitals_inside_a_name_are_no_format_word(tagger: Tagger) -> None:
-    # "TOUR" in capitals is a shout inside a name, not a guided tour; "Silicon" does not end in "-con"
-    for title, word in (("Heinze ArchitekTOUR Hamburg", "ArchitekTOUR"), ("Silicon Saxony Jahresempfang", "Silicon")):
+def test_name_parts_end_camel_case_names_only(tagger: Tagger) -> None:
+    # formats.yaml lists "-con" and "-day" as name_parts: PyCon and PGDay, never falcon or holiday
+    assert tagger.tag(TagInput(title="PGDay Lowlands")).format == EventFormat.CONFERENCE
+    for title in ("Holiday Market am Hafen", "Falcon Flugshow", "Silicon Saxony Jahresempfang"):
         evidence = tagger.tag(TagInput(title=title)).format_evidence
-        assert not any(word in line for line in evidence), evidence
+        assert not any(word in line for line in evidence for word in ("Holiday", "Falcon", "Silicon")), evidence
+
+
+def test_capitals_inside_a_name_are_no_format_word(tagger: Tagger) -> None:
+    # "TOUR" in capitals is a shout inside a name, not a guided tour
+    evidence = tagger.tag(TagInput(title="Heinze ArchitekTOUR Hamburg")).format_evidence
+    assert not any("ArchitekTOUR" in line for line in evidence), evidence
 
 
 def test_a_format_word_counts_once_per_field_however_inflected(tagger: Tagger) -> None:

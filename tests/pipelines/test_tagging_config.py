@@ -69,15 +69,21 @@ def test_staff_can_add_a_term_without_code(config_copy: Path) -> None:
 def test_parts_exact_and_weak_terms(config_copy: Path) -> None:
     def change(data: dict) -> None:
         entry = data["sectors"]["energy"]
-        entry["parts"] = ["Strom-"]
+        entry["parts"] = ["Strom-", "-watt"]
+        entry["name_parts"] = ["-volt"]
         entry["exact"] = ["Netz"]
-        entry["weak"] = ["Netz"]
+        entry["weak"] = ["Netz", "-watt"]
 
     edit(config_copy / "sectors.yaml", change)
     energy = next(label for label in load_config(config_copy).sectors.labels if label.code == "energy")
     modes = {(term.text, term.mode, term.weight) for term in energy.terms}
     assert ("Strom", Mode.PREFIX, 1.0) in modes
+    assert ("watt", Mode.SUFFIX, 0.5) in modes
+    assert ("volt", Mode.NAME_SUFFIX, 1.0) in modes
     assert ("Netz", Mode.EXACT, 0.5) in modes
+    tagger = Tagger.load(config_copy)
+    assert "energy" in {tag.code for tag in tagger.tag(TagInput(title="Treffen der SmartVolt Partner")).sectors}
+    assert "energy" not in {tag.code for tag in tagger.tag(TagInput(title="Revolte im Hörsaal")).sectors}
     assert "energy" in {tag.code for tag in Tagger.load(config_copy).tag(TagInput(title="Stromanbieter-Tag")).sectors}
 
 
@@ -87,6 +93,7 @@ def test_parts_exact_and_weak_terms(config_copy: Path) -> None:
         ("formats", lambda d: d["formats"].update({"seminars": d["formats"].pop("seminar")}), "format 'seminars'"),
         ("sectors", lambda d: d["sectors"]["food"].update({"weak": ["Pizza"]}), "weak term 'pizza'"),
         ("sectors", lambda d: d["sectors"]["food"].update({"parts": ["Brot"]}), "must start or end with '-'"),
+        ("sectors", lambda d: d["sectors"]["food"].update({"name_parts": ["Brot"]}), "field 'name_parts'"),
         ("sectors", lambda d: d["sectors"]["food"].update({"labels": "x"}), "unknown field 'labels'"),
         ("sectors", lambda d: d["sectors"]["food"]["terms"].update({"fr": ["pain"]}), "unknown language 'fr'"),
         ("audience", lambda d: d["format_weights"].update({"gala": {"public": 1}}), "'gala' is not a format code"),
