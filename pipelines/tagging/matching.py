@@ -249,7 +249,9 @@ class TermMatcher:
                     # "Online-Shop" is no online event: pieces of a word say nothing about the medium
                     if (start, end) != (0, len(folded)) and entry.dimension != "online":
                         hits.append((start, end, entry))
-            hits.extend((start + s, start + e, entry) for s, e, entry in self._split(piece))
+            # a piece of a hyphenated word may itself be a camel-case name ("PyCon-Sprint")
+            inner = self.compound_hits(word[start : start + len(piece)]) if len(word) == len(folded) else None
+            hits.extend((start + s, start + e, entry) for s, e, entry in inner or self._split(piece))
         return hits
 
     def find(self, doc: Doc, fields: list[tuple[str, int, int]]) -> list[Hit]:

@@ -76,6 +76,7 @@ def test_lemmas_and_capitals(tagger: Tagger) -> None:
         ("JSConf EU", EventFormat.CONFERENCE, "JSConf"),
         ("Devopsdays Prague", EventFormat.CONFERENCE, "Devopsdays"),
         ("PGDay Paris", EventFormat.CONFERENCE, "PGDay"),
+        ("PyCon-Sprints Berlin", EventFormat.CONFERENCE, "PyCon-Sprints"),
         ("Craft Con Budapest", EventFormat.CONFERENCE, "Con"),
         ("nwHacks", EventFormat.HACKATHON, "nwHacks"),
         ("HackTX", EventFormat.HACKATHON, "HackTX"),
