@@ -251,7 +251,8 @@ class TermMatcher:
                         hits.append((start, end, entry))
             # a piece of a hyphenated word may itself be a camel-case name ("PyCon-Sprint")
             inner = self.compound_hits(word[start : start + len(piece)]) if len(word) == len(folded) else None
-            hits.extend((start + s, start + e, entry) for s, e, entry in inner or self._split(piece))
+            found = inner if inner is not None else self._split(piece)
+            hits.extend((start + s, start + e, entry) for s, e, entry in found)
         return hits
 
     def find(self, doc: Doc, fields: list[tuple[str, int, int]]) -> list[Hit]:
