@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import tomllib
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def confusion(gold: list[str], predicted: list[str], labels: list[str]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(tagger: Tagger, rows: list[dict], show_errors: bool) -> None:
+def evaluate(tagger: Tagger, rows: list[dict], show_errors: bool, brief: bool = False) -> None:
     results = tagger.tag_many(as_input(row) for row in rows)
     gold_sectors = [set(row.get("sectors") or ()) for row in rows]
     got_sectors = [{tag.code for tag in result.sectors} for result in results]
@@ -116,7 +117,8 @@ def evaluate(tagger: Tagger, rows: list[dict], show_errors: bool) -> None:
     ):
         accuracy = sum(g == p for g, p in zip(gold, got, strict=True)) / len(rows)
         print(f"{name:8s} accuracy {accuracy:.3f}")
-        print(confusion(gold, got, labels))
+        if not brief:
+            print(confusion(gold, got, labels))
     startup = [p for g, p in zip(gold_audience, got_audience, strict=True) if g == "startup"]
     print(f"startup-scene events tagged sme: {sum(p == 'sme' for p in startup)} of {len(startup)}")
     evidence_missing = sum(
@@ -234,6 +236,10 @@ def main() -> None:
         evaluate(tagger, [row for row in rows if row["_where"].startswith(Path(path).name + ":")], False)
     print("== all dev files")
     evaluate(tagger, rows, args.errors)
+    half = [zlib.crc32(row["title"].encode()) % 2 for row in rows]
+    for name, side in (("A", 0), ("B", 1)):
+        print(f"== all dev files, half {name} (by a hash of the title: how much the figures move)")
+        evaluate(tagger, [row for row, h in zip(rows, half, strict=True) if h == side], False, brief=True)
     print("== extra checks")
     extra_checks(tagger)
     speed(tagger, rows, args.repeat)
