@@ -80,7 +80,11 @@ def _decide_four_digits(items: list[Item]) -> None:
             items[partner].extra["pair"] = True
         in_pair = item.extra.get("pair", False) or _kind_at(items, partner) == "N4"
         is_year = 1900 <= value <= 2100
-        is_clock = value // 100 < 24 and value % 100 < 60
+        # Not a clock time: a number the phrase already has a written time for ("Programm 2026: am
+        # 5. Mai um 18 Uhr"), or a year-like one before every day of the phrase ("Messe 2026 – 12. bis
+        # 14. März"); bare four-digit times follow their day ("Nov 12 2215", "on Sunday 1925").
+        is_clock = value // 100 < 24 and value % 100 < 60 and not (
+            not in_pair and (_strong_clock(items) or (is_year and _days_after_only(items, index))))
         if is_year and not in_pair and prev is not None and prev.kind in ("D", "DM") and prev.value.year is None \
                 and prev.value.month is not None:
             prev.value = replace(prev.value, year=value)
@@ -98,6 +102,16 @@ def _decide_four_digits(items: list[Item]) -> None:
             item.kind, item.value = "P", Period("year", year=value)
         else:
             item.kind = "X"
+
+
+def _strong_clock(items: list[Item]) -> bool:
+    return any(item.kind == "T" and item.value.strong for item in items)
+
+
+def _days_after_only(items: list[Item], index: int) -> bool:
+    """Whether the phrase has days, all of them after `index`."""
+    days = [i for i, item in enumerate(items) if item.kind in ("D", "DM")]
+    return bool(days) and min(days) > index
 
 
 def _yearless_day_before(items: list[Item], index: int) -> Item | None:

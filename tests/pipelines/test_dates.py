@@ -127,6 +127,17 @@ def test_last_years_number_with_next_years_weekday(now: datetime) -> None:
     assert iso("Do, 09.01.2025 – So, 11.01.2025", now) == {"start": "2025-01-09", "end": "2025-01-11"}
 
 
+def test_a_year_in_the_name_is_no_clock_time(now: datetime) -> None:
+    # "2027" before the days, or beside a written time, is the year, not 20:27
+    assert iso("Messe 2027 – 12. bis 14. März", now) == {"start": "2027-03-12", "end": "2027-03-14"}
+    assert iso("Programm 2026: am 5. Mai um 18 Uhr", now) == {"start": "2026-05-05T18:00", "end": None}
+    found = find_dates("Das Programm 2026: Am 5. Mai um 18 Uhr beginnt die Reihe.", now)
+    assert [when.iso() for _, _, when in found] == [{"start": "2026-05-05T18:00", "end": None}]
+    # four digits after the day stay a clock time, as in "on Sunday 1925" and "5 Nov 2026 1900-2130"
+    assert iso("Dec 12 2215", now) == {"start": "2025-12-12T22:15", "end": None}
+    assert iso("am Sonntag 1925", now) == {"start": "2025-11-23T19:25", "end": None}
+
+
 def test_weekday_with_a_day_of_month_finds_the_month(now: datetime) -> None:
     # The next Sunday that falls on the 7th: 7 December 2025.
     assert iso("Sonntag, den 7.", now)["start"] == "2025-12-07"
