@@ -7,7 +7,7 @@ A mistake is reported as one line naming the file, the entry and the field, e.g.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -196,19 +196,17 @@ def _lexicon(path: Path, data: dict[str, Any], key: str, what: str, allowed: lis
             raise TaggingConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}")
         de, en = _names(entry.get("label"), where)
         weak = {word.casefold() for word in _words(entry.get("weak"), f"{where}, field 'weak'")}
-        terms: list[Term] = []
+        written: list[tuple[str, Term]] = []  # each term with the word as the file writes it ("-con")
         for lang, word in _words_by_language(entry.get("terms"), f"{where}, field 'terms'"):
-            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.TERM, lang))
+            written.append((word, Term(word, code, STRONG, Mode.TERM, lang)))
         for lang, word in _words_by_language(entry.get("exact"), f"{where}, field 'exact'"):
-            terms.append(Term(word, code, WEAK if word.casefold() in weak else STRONG, Mode.EXACT, lang))
+            written.append((word, Term(word, code, STRONG, Mode.EXACT, lang)))
         for field_name in ("parts", "name_parts"):
             for word in _words(entry.get(field_name), f"{where}, field '{field_name}'"):
                 part = _part(word, f"{where}, field '{field_name}'", name=field_name == "name_parts")
-                weight = WEAK if f"-{part.text}".casefold() in weak or f"{part.text}-".casefold() in weak else STRONG
-                terms.append(Term(part.text, code, weight, part.mode))
-        listed = {term.text.casefold() for term in terms if term.mode in (Mode.TERM, Mode.EXACT)}
-        listed |= {f"-{term.text}".casefold() for term in terms if term.mode in (Mode.SUFFIX, Mode.NAME_SUFFIX)}
-        listed |= {f"{term.text}-".casefold() for term in terms if term.mode in (Mode.PREFIX, Mode.NAME_PREFIX)}
+                written.append((word, replace(part, label=code)))
+        terms = [replace(term, weight=WEAK) if word.casefold() in weak else term for word, term in written]
+        listed = {word.casefold() for word, _ in written}
         missing = sorted(weak - listed)
         if missing:
             raise TaggingConfigError(f"{where}: weak term {missing[0]!r} is not among its terms or exact words")
